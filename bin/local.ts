@@ -1,0 +1,38 @@
+/** `npm start`: the whole gateway on this machine, DynamoDB Local as its store. */
+import { startGateway } from '../lib/local/gateway.ts';
+
+const gateway = await startGateway({ env: process.env }).catch((error: unknown) => {
+  console.error(`paygate: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+console.log(
+  [
+    '',
+    `Paygate is listening on ${gateway.url}`,
+    `  data dir:          ${gateway.dataDir}`,
+    `  test merchant:     ${gateway.merchantId}`,
+    `  test API key:      ${gateway.apiKey}`,
+    `  admin routes:      ${process.env['PAYGATE_ADMIN_KEY'] ? 'enabled' : 'disabled (set PAYGATE_ADMIN_KEY to enable)'}`,
+    '',
+    'Try:',
+    `  curl -s ${gateway.url}/api/v1/payments/authorize -H "Authorization: Bearer ${gateway.apiKey}" \\`,
+    `    -H 'Content-Type: application/json' \\`,
+    `    -d '{"amount":9999,"currency":"USD","card":{"number":"4242424242424242","exp_month":12,"exp_year":2030,"cvv":"123"}}'`,
+    '',
+    'Ctrl-C stops the gateway and DynamoDB Local.',
+    '',
+  ].join('\n'),
+);
+
+let shuttingDown = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    void gateway.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { errors } from '../../shared/domain/errors.ts';
+import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
+import type { HttpEvent, HttpResult } from '../../shared/http/types.ts';
+import type { RouteSpec } from '../../shared/routes.ts';
+
+export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
+
+export interface MountedRoute {
+  route: RouteSpec;
+  handler: RouteHandler;
+}
+
+interface CompiledRoute extends MountedRoute {
+  pattern: RegExp;
+  paramNames: string[];
+}
+
+/** Reading stops here: a body this large is answered 413 without being buffered further. */
+const HARD_BODY_LIMIT = 1024 * 1024;
+
+function compile(mounted: MountedRoute): CompiledRoute {
+  const paramNames: string[] = [];
+  const source = mounted.route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      paramNames.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...mounted, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+/**
+ * node:http in front of the same handlers Lambda runs: each request becomes an API Gateway
+ * HTTP API (payload 2.0) event, and each result goes back as the HTTP answer.
+ */
+export function createHttpBridge(newRequestId: () => string): { server: Server; mount(routes: MountedRoute[]): void } {
+  let compiled: CompiledRoute[] = [];
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const candidates = compiled.filter((r) => r.pattern.test(path));
+      const match = candidates.find((r) => r.route.method === req.method);
+      if (!match) {
+        const error = candidates.length ? errors.methodNotAllowed() : errors.notFound('route');
+        return send(res, { statusCode: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
+      }
+      const body = await readBody(req);
+      if (body === 'too_large') {
+        const error = errors.payloadTooLarge();
+        res.setHeader('connection', 'close');
+        return send(res, { statusCode: 413, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
+      }
+      const values = match.pattern.exec(path)?.slice(1) ?? [];
+      const pathParameters = Object.fromEntries(match.paramNames.map((name, i) => [name, safeDecode(values[i] ?? '')]));
+      const result = await match.handler(toEvent(req, url, path, match.route, pathParameters, body));
+      send(res, result);
+    } catch {
+      const error = errors.internal();
+      send(res, { statusCode: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
+    }
+  });
+  // Mounted after listening: the handlers' settings need the port the server got.
+  return { server, mount: (routes) => (compiled = routes.map(compile)) };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > HARD_BODY_LIMIT) return 'too_large';
+    // Past the contract's limit keep counting, but keep only one byte more than the limit.
+    if (size - buffer.length <= MAX_BODY_BYTES) chunks.push(buffer);
+  }
+  const body = Buffer.concat(chunks);
+  return body.length > MAX_BODY_BYTES + 1 ? body.subarray(0, MAX_BODY_BYTES + 1) : body;
+}
+
+function toEvent(req: IncomingMessage, url: URL, path: string, route: RouteSpec, pathParameters: Record<string, string>, body: Buffer): HttpEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: path,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers['host'] ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method ?? 'GET',
+        path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? body.toString('base64') : undefined,
+    isBase64Encoded: body.length > 0,
+  } as HttpEvent;
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  res.statusCode = result.statusCode;
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  res.end(result.body);
+}

@@ -1,0 +1,361 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Payment, Transaction } from '../../domain/payment.ts';
+import {
+  IdempotencyLockLostError,
+  PaymentChangedError,
+  type ApiKeyRecord,
+  type IdempotencyBegin,
+  type IdempotencyClaim,
+  type IdempotencyLock,
+  type Merchant,
+  type Page,
+  type PaymentCommit,
+  type Store,
+  type StoredAnswer,
+  type TransactionQuery,
+} from '../../ports.ts';
+import { TABLE } from './table.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+const keys = {
+  merchant: (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' }),
+  merchantKey: (merchantId: string, keyId: string) => ({ pk: `MERCHANT#${merchantId}`, sk: `APIKEY#${keyId}` }),
+  apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
+  payment: (id: string) => ({ pk: `PAYMENT#${id}`, sk: 'PAYMENT' }),
+  transaction: (id: string) => ({ pk: `TXN#${id}`, sk: 'TXN' }),
+  token: (token: string) => ({ pk: `TOKEN#${token}`, sk: 'TOKEN' }),
+  idempotency: (recordId: string) => ({ pk: `IDEMPOTENCY#${recordId}`, sk: 'IDEMPOTENCY' }),
+};
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'ttl'];
+
+function strip<T>(item: Item): T {
+  const copy: Item = { ...item };
+  for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
+  return copy as T;
+}
+
+/** Transactions conflicting with another transaction on the same item are retried this many times. */
+const TRANSACTION_CONFLICT_RETRIES = 5;
+
+export class DynamoDbStore implements Store {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = tableName;
+  }
+
+  // ---------- merchants and keys ----------
+
+  async createMerchant(merchant: Merchant, firstKey: ApiKeyRecord): Promise<void> {
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.merchant(merchant.id), entity: 'merchant', ...merchant },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...this.apiKeyPuts(firstKey),
+    ]);
+  }
+
+  async getMerchant(merchantId: string): Promise<Merchant | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.merchant(merchantId) }));
+    return Item ? strip<Merchant>(Item) : null;
+  }
+
+  async addApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.transact([
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.merchant(key.merchantId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      ...this.apiKeyPuts(key),
+    ]);
+  }
+
+  private apiKeyPuts(key: ApiKeyRecord): TransactItem[] {
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.apiKey(key.keyHash), entity: 'api_key', ...key },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.merchantKey(key.merchantId, key.id), entity: 'merchant_api_key', ...key },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+  }
+
+  async revokeApiKey(merchantId: string, keyId: string, at: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.merchantKey(merchantId, keyId), ConsistentRead: true }),
+    );
+    if (!Item) return false;
+    const record = strip<ApiKeyRecord>(Item);
+    if (record.revokedAt !== null) return true;
+    const revoke = (Key: Item): TransactItem => ({
+      Update: {
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'SET revokedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND merchantId = :m',
+        ExpressionAttributeValues: { ':at': at, ':m': merchantId },
+      },
+    });
+    await this.transact([revoke(keys.apiKey(record.keyHash)), revoke(keys.merchantKey(merchantId, keyId))]);
+    return true;
+  }
+
+  async findApiKey(keyHash: string): Promise<ApiKeyRecord | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(keyHash) }));
+    return Item ? strip<ApiKeyRecord>(Item) : null;
+  }
+
+  // ---------- payments and transactions ----------
+
+  async getPayment(merchantId: string, paymentId: string): Promise<Payment | null> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.payment(paymentId), ConsistentRead: true }),
+    );
+    if (!Item || Item['merchantId'] !== merchantId) return null;
+    return strip<Payment>(Item);
+  }
+
+  async getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.transaction(transactionId) }));
+    if (!Item || Item['merchantId'] !== merchantId) return null;
+    return strip<Transaction>(Item);
+  }
+
+  async listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>> {
+    const index = query.status ? TABLE.indexes.byMerchantStatus : TABLE.indexes.byMerchant;
+    const partition = query.status ? `MERCHANT#${merchantId}#TXN#${query.status}` : `MERCHANT#${merchantId}#TXN`;
+    // DynamoDB has no offset: read offset + limit + 1 newest items and keep the window.
+    const wanted = query.offset + query.limit + 1;
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pk': partition },
+          ScanIndexForward: false,
+          Limit: Math.min(wanted - items.length, 1000),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < wanted);
+    const window = items.slice(query.offset, query.offset + query.limit);
+    return { items: window.map((i) => strip<Transaction>(i)), hasMore: items.length > query.offset + query.limit };
+  }
+
+  async commitPayment(commit: PaymentCommit): Promise<void> {
+    const { payment, precondition, transaction } = commit;
+    const items: TransactItem[] = [];
+
+    if (precondition === null) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.payment(payment.id), entity: 'payment', ...payment },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    } else {
+      const statusPlaceholders = precondition.statusIn.map((_, i) => `:s${i}`);
+      const values: Item = { ':v': precondition.expectedVersion, ':m': payment.merchantId };
+      precondition.statusIn.forEach((status, i) => (values[`:s${i}`] = status));
+      let condition = `#version = :v AND merchantId = :m AND #status IN (${statusPlaceholders.join(', ')})`;
+      if (precondition.amountRefundedAtMost !== undefined) {
+        condition += ' AND amountRefunded <= :refundedAtMost';
+        values[':refundedAtMost'] = precondition.amountRefundedAtMost;
+      }
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.payment(payment.id), entity: 'payment', ...payment },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+          ExpressionAttributeValues: values,
+        },
+      });
+    }
+
+    items.push({
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...keys.transaction(transaction.id),
+          entity: 'transaction',
+          gsi1pk: `MERCHANT#${transaction.merchantId}#TXN`,
+          gsi1sk: `${transaction.createdAt}#${transaction.id}`,
+          gsi2pk: `MERCHANT#${transaction.merchantId}#TXN#${transaction.status}`,
+          gsi2sk: `${transaction.createdAt}#${transaction.id}`,
+          ...transaction,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+
+    if (commit.cardToken) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.token(commit.cardToken.token), entity: 'card_token', ...commit.cardToken },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+
+    const idempotencyIndex = commit.idempotency ? items.length : -1;
+    if (commit.idempotency) items.push(this.completeIdempotencyItem(commit.idempotency.lock, commit.idempotency.answer));
+
+    try {
+      await this.transact(items);
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (idempotencyIndex >= 0 && reasons[idempotencyIndex]?.Code === 'ConditionalCheckFailed') {
+        throw new IdempotencyLockLostError();
+      }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict')) {
+        throw new PaymentChangedError();
+      }
+      throw error;
+    }
+  }
+
+  // ---------- idempotency ----------
+
+  async beginIdempotent(claim: IdempotencyClaim): Promise<IdempotencyBegin> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.idempotency(claim.recordId),
+            entity: 'idempotency',
+            status: 'IN_PROGRESS',
+            ownerToken: claim.ownerToken,
+            requestHash: claim.requestHash,
+            lockExpiresAtEpochSeconds: claim.lockExpiresAtEpochSeconds,
+            ttl: claim.expiresAtEpochSeconds,
+          },
+          // Free, expired (TTL deletion lags), or the same request abandoned by a crashed caller.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #ttl < :now OR (#status = :inProgress AND lockExpiresAtEpochSeconds < :now AND requestHash = :hash)',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#status': 'status' },
+          ExpressionAttributeValues: { ':now': claim.nowEpochSeconds, ':inProgress': 'IN_PROGRESS', ':hash': claim.requestHash },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'acquired' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = error.Item ? unmarshall(error.Item) : undefined;
+      if (!existing) return { outcome: 'in_progress' };
+      if (existing['requestHash'] !== claim.requestHash) return { outcome: 'mismatch' };
+      if (existing['status'] === 'COMPLETED') {
+        return { outcome: 'replay', answer: existing['answer'] as StoredAnswer };
+      }
+      return { outcome: 'in_progress' };
+    }
+  }
+
+  async completeIdempotent(lock: IdempotencyLock, answer: StoredAnswer): Promise<void> {
+    const { Update } = this.completeIdempotencyItem(lock, answer);
+    try {
+      await this.doc.send(new UpdateCommand(Update!));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new IdempotencyLockLostError();
+      throw error;
+    }
+  }
+
+  private completeIdempotencyItem(lock: IdempotencyLock, answer: StoredAnswer): Required<Pick<TransactItem, 'Update'>> {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.idempotency(lock.recordId),
+        UpdateExpression: 'SET #status = :completed, answer = :answer, #ttl = :ttl REMOVE lockExpiresAtEpochSeconds',
+        ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': TABLE.ttlAttribute },
+        ExpressionAttributeValues: {
+          ':completed': 'COMPLETED',
+          ':answer': answer,
+          ':ttl': lock.expiresAtEpochSeconds,
+          ':owner': lock.ownerToken,
+          ':inProgress': 'IN_PROGRESS',
+        },
+      },
+    };
+  }
+
+  async releaseIdempotent(lock: IdempotencyLock): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.idempotency(lock.recordId),
+          ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': lock.ownerToken, ':inProgress': 'IN_PROGRESS' },
+        }),
+      );
+    } catch (error) {
+      // Only the owner releases; a lock already taken over or completed is not ours to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async transact(items: TransactItem[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const conflictOnly =
+          error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+          !(error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+        if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+}

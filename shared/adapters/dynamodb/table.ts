@@ -1,0 +1,49 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one table, designed from the access patterns:
+ *
+ * | item            | pk                        | sk                | gsi1 (merchant, newest first)   | gsi2 (merchant + status)          |
+ * |-----------------|---------------------------|-------------------|---------------------------------|-----------------------------------|
+ * | merchant        | MERCHANT#<id>             | MERCHANT          |                                 |                                   |
+ * | key of merchant | MERCHANT#<id>             | APIKEY#<key id>   |                                 |                                   |
+ * | key by hash     | APIKEY#<sha256>           | APIKEY            |                                 |                                   |
+ * | payment         | PAYMENT#<id>              | PAYMENT           |                                 |                                   |
+ * | transaction     | TXN#<id>                  | TXN               | MERCHANT#<m>#TXN, <created>#<id> | MERCHANT#<m>#TXN#<status>, <created>#<id> |
+ * | card token      | TOKEN#<token>             | TOKEN             |                                 |                                   |
+ * | idempotency     | IDEMPOTENCY#<m>#<sha256>  | IDEMPOTENCY       |                                 |                                   |
+ *
+ * Ids are random, so every pk spreads evenly across partitions; merchant-wide lists live in GSIs.
+ * Reads by id check the item's merchantId, so another merchant's item answers 404.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  indexes: {
+    byMerchant: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    byMerchantStatus: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  },
+} as const;
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, indexes } = TABLE;
+  const keyNames = [partitionKey, sortKey, ...Object.values(indexes).flatMap((i) => [i.partitionKey, i.sortKey])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keyNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: Object.values(indexes).map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}

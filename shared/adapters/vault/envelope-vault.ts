@@ -1,0 +1,116 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { CardContext, SealedCardNumber, Vault } from '../../ports.ts';
+
+/**
+ * The master-key service behind the vault: AWS KMS in the cloud, a key file locally. It never
+ * sees a card number, only data keys, and binds each data key to its encryption context.
+ */
+export interface KeyService {
+  readonly keyId: string;
+  generateDataKey(context: Record<string, string>): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
+  unwrapDataKey(wrapped: Buffer, context: Record<string, string>): Promise<Buffer>;
+  /** A secret derived from the master key for one label; used to key card fingerprints. */
+  deriveSecret(label: string): Promise<Buffer>;
+}
+
+export interface EnvelopeVaultOptions {
+  /** How long a data key encrypts before a fresh one is asked for. */
+  dataKeyMaxAgeMs: number;
+  /** How many card numbers one data key encrypts at most. */
+  dataKeyMaxUses: number;
+  now?: () => number;
+}
+
+interface CachedDataKey {
+  plaintext: Buffer;
+  wrapped: Buffer;
+  createdAtMs: number;
+  uses: number;
+}
+
+const ALGORITHM = 'aes-256-gcm';
+
+/**
+ * Envelope encryption of card numbers. The data key is bound to the merchant by the key
+ * service's encryption context, so it can be cached and reused for that merchant's cards
+ * without a KMS call per payment; each card's ciphertext is bound to its merchant and token by
+ * AES-GCM's additional authenticated data, so a ciphertext moved to another token will not open.
+ */
+export class EnvelopeVault implements Vault {
+  private readonly keys: KeyService;
+  private readonly options: Required<EnvelopeVaultOptions>;
+  private readonly encryptionKeys = new Map<string, CachedDataKey>();
+  private readonly decryptionKeys = new Map<string, { plaintext: Buffer; createdAtMs: number }>();
+  private readonly fingerprintKeys = new Map<string, Promise<Buffer>>();
+
+  constructor(keys: KeyService, options: EnvelopeVaultOptions) {
+    this.keys = keys;
+    this.options = { now: Date.now, ...options };
+  }
+
+  async seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber> {
+    const dataKey = await this.encryptionKey(context.merchantId);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv(ALGORITHM, dataKey.plaintext, iv);
+    cipher.setAAD(additionalData(context));
+    const ciphertext = Buffer.concat([cipher.update(cardNumber, 'utf8'), cipher.final()]);
+    return {
+      v: 1,
+      keyId: this.keys.keyId,
+      wrappedKey: dataKey.wrapped.toString('base64'),
+      iv: iv.toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
+  }
+
+  async open(sealed: SealedCardNumber, context: CardContext): Promise<string> {
+    const key = await this.decryptionKey(sealed.wrappedKey, context.merchantId);
+    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(additionalData(context));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8');
+  }
+
+  async fingerprint(cardNumber: string, merchantId: string): Promise<string> {
+    let key = this.fingerprintKeys.get(merchantId);
+    if (!key) {
+      key = this.keys.deriveSecret(`paygate:card-fingerprint:v1:${merchantId}`);
+      key.catch(() => this.fingerprintKeys.delete(merchantId));
+      this.fingerprintKeys.set(merchantId, key);
+    }
+    return createHmac('sha256', await key).update(cardNumber).digest('base64url').slice(0, 22);
+  }
+
+  private async encryptionKey(merchantId: string): Promise<CachedDataKey> {
+    const now = this.options.now();
+    const cached = this.encryptionKeys.get(merchantId);
+    if (cached && now - cached.createdAtMs < this.options.dataKeyMaxAgeMs && cached.uses < this.options.dataKeyMaxUses) {
+      cached.uses++;
+      return cached;
+    }
+    const { plaintext, wrapped } = await this.keys.generateDataKey(keyContext(merchantId));
+    const fresh = { plaintext, wrapped, createdAtMs: now, uses: 1 };
+    this.encryptionKeys.set(merchantId, fresh);
+    return fresh;
+  }
+
+  private async decryptionKey(wrappedKey: string, merchantId: string): Promise<Buffer> {
+    const cacheKey = `${merchantId}:${wrappedKey}`;
+    const now = this.options.now();
+    const cached = this.decryptionKeys.get(cacheKey);
+    if (cached && now - cached.createdAtMs < this.options.dataKeyMaxAgeMs) return cached.plaintext;
+    const plaintext = await this.keys.unwrapDataKey(Buffer.from(wrappedKey, 'base64'), keyContext(merchantId));
+    if (this.decryptionKeys.size >= 100) this.decryptionKeys.clear();
+    this.decryptionKeys.set(cacheKey, { plaintext, createdAtMs: now });
+    return plaintext;
+  }
+}
+
+function keyContext(merchantId: string): Record<string, string> {
+  return { purpose: 'paygate:card-number', merchant_id: merchantId };
+}
+
+function additionalData(context: CardContext): Buffer {
+  return Buffer.from(JSON.stringify(['paygate:card-number:v1', context.merchantId, context.token]), 'utf8');
+}

@@ -1,0 +1,234 @@
+import { validateCard, lastFour, type CardInput } from '../domain/cards.ts';
+import { errors, type ApiError } from '../domain/errors.ts';
+import { assessFraud } from '../domain/fraud.ts';
+import type { Currency } from '../domain/money.ts';
+import {
+  decideCapture,
+  decideRefund,
+  decideVoid,
+  type Customer,
+  type Payment,
+  type PaymentTransition,
+  type Transaction,
+} from '../domain/payment.ts';
+import { paymentView } from '../domain/views.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { PaymentChangedError, type IdempotencyLock, type IssuerResponse, type StoredAnswer } from '../ports.ts';
+
+/**
+ * The idempotency claim of the request running a command. The command commits the answer in the
+ * same transaction as the payment, then marks the claim committed so nobody writes it twice.
+ */
+export interface IdempotencyContext {
+  lock: IdempotencyLock;
+  requestId: string;
+  successStatus: number;
+  committed: boolean;
+}
+
+export interface NewPayment {
+  amount: number;
+  currency: Currency;
+  card: CardInput;
+  customer: Customer | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  /** A sale captures at once; an authorization holds the funds for a later capture. */
+  capture: boolean;
+  paymentIntentId?: string | null;
+}
+
+/** Response code and decline code the card networks use for a fraud decline. */
+const FRAUD_RESPONSE = { responseCode: '59', declineCode: 'fraudulent' };
+
+/**
+ * Authorize (and, for a sale, capture) a new payment. Validation, fraud scoring and the issuer
+ * all run before anything is written; then the payment, its transaction, its card token and the
+ * idempotency answer commit together. A decline is a payment too (status `failed`).
+ */
+export async function createPayment(
+  deps: Dependencies,
+  merchantId: string,
+  input: NewPayment,
+  idempotency?: IdempotencyContext,
+): Promise<Payment> {
+  const now = deps.clock.now();
+  const card = validateCard(input.card, now);
+  const fraud = assessFraud(
+    { amount: input.amount, currency: input.currency, card, customer: input.customer, now },
+    deps.fraudRules,
+  );
+
+  const paymentId = deps.ids.next('payment');
+  const token = deps.ids.next('token');
+  const [fingerprint, sealedNumber] = await Promise.all([
+    deps.vault.fingerprint(card.number, merchantId),
+    deps.vault.seal(card.number, { merchantId, token }),
+  ]);
+
+  const issuerResponse: IssuerResponse =
+    fraud.decision === 'decline'
+      ? { approved: false, ...FRAUD_RESPONSE }
+      : await deps.issuer.authorize({ card, amount: input.amount, currency: input.currency });
+
+  const at = now.toISOString();
+  const approved = issuerResponse.approved;
+  const captured = approved && input.capture;
+  const expiresAt = approved && !captured ? new Date(now.getTime() + deps.settings.authorizationTtlSeconds * 1000).toISOString() : null;
+
+  const payment: Payment = {
+    id: paymentId,
+    merchantId,
+    status: !approved ? 'failed' : captured ? 'captured' : 'authorized',
+    amount: input.amount,
+    currency: input.currency,
+    amountCapturable: approved && !captured ? input.amount : 0,
+    amountCaptured: captured ? input.amount : 0,
+    amountRefunded: 0,
+    card: {
+      token,
+      brand: card.brand,
+      last4: lastFour(card),
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      fingerprint,
+      holderName: card.holderName ?? null,
+    },
+    customer: input.customer,
+    description: input.description,
+    metadata: input.metadata,
+    fraud,
+    responseCode: issuerResponse.responseCode,
+    declineCode: issuerResponse.approved ? null : issuerResponse.declineCode,
+    authorizationCode: issuerResponse.approved ? issuerResponse.authorizationCode : null,
+    paymentIntentId: input.paymentIntentId ?? null,
+    createdAt: at,
+    updatedAt: at,
+    authorizedAt: approved ? at : null,
+    capturedAt: captured ? at : null,
+    voidedAt: null,
+    expiresAt,
+    version: 1,
+  };
+
+  const transaction: Transaction = {
+    id: deps.ids.next('transaction'),
+    merchantId,
+    paymentId,
+    type: input.capture ? 'sale' : 'authorize',
+    status: payment.status === 'failed' ? 'failed' : captured ? 'captured' : 'authorized',
+    amount: input.amount,
+    currency: input.currency,
+    reason: null,
+    responseCode: payment.responseCode,
+    declineCode: payment.declineCode,
+    createdAt: at,
+  };
+
+  const decline: ApiError | null = issuerResponse.approved
+    ? null
+    : fraud.decision === 'decline'
+      ? errors.fraudDeclined(paymentId)
+      : errors.cardDeclined(issuerResponse.declineCode, paymentId);
+
+  await deps.store.commitPayment({
+    payment,
+    precondition: null,
+    transaction,
+    cardToken: {
+      token,
+      merchantId,
+      brand: card.brand,
+      last4: payment.card.last4,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      fingerprint,
+      sealedNumber,
+      createdAt: at,
+    },
+    ...idempotencyPart(idempotency, decline
+      ? { statusCode: decline.status, body: JSON.stringify(decline.toBody(idempotency?.requestId)) }
+      : successAnswer(idempotency, payment)),
+  });
+  markCommitted(idempotency);
+  if (decline) throw decline;
+  return payment;
+}
+
+export async function capturePayment(
+  deps: Dependencies, merchantId: string, paymentId: string, amount: number | undefined, idempotency?: IdempotencyContext,
+): Promise<Payment> {
+  return changePayment(deps, merchantId, paymentId, (p, now) => decideCapture(p, amount, now), idempotency);
+}
+
+export async function voidPayment(
+  deps: Dependencies, merchantId: string, paymentId: string, reason: string | null, idempotency?: IdempotencyContext,
+): Promise<Payment> {
+  return changePayment(deps, merchantId, paymentId, (p, now) => decideVoid(p, reason, now), idempotency);
+}
+
+export async function refundPayment(
+  deps: Dependencies,
+  merchantId: string,
+  paymentId: string,
+  amount: number | undefined,
+  reason: string | null,
+  idempotency?: IdempotencyContext,
+): Promise<Payment> {
+  return changePayment(deps, merchantId, paymentId, (p, now) => decideRefund(p, amount, reason, now), idempotency);
+}
+
+export async function getPayment(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
+  const payment = await deps.store.getPayment(merchantId, paymentId);
+  if (!payment) throw errors.notFound('payment');
+  return payment;
+}
+
+/** Bounded, so a pathological hot spot answers 503 instead of spinning. Each lost round means another request won. */
+const MAX_COMMIT_ATTEMPTS = 100;
+
+/**
+ * Read, decide, commit with the decision's precondition; if the payment changed in between,
+ * decide again on what is stored now. The database settles every race: the decision may be
+ * recomputed, but a change commits only against the exact state it was decided on.
+ */
+async function changePayment(
+  deps: Dependencies,
+  merchantId: string,
+  paymentId: string,
+  decide: (payment: Payment, now: Date) => PaymentTransition,
+  idempotency: IdempotencyContext | undefined,
+): Promise<Payment> {
+  for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+    const current = await getPayment(deps, merchantId, paymentId);
+    const { next, transaction, precondition } = decide(current, deps.clock.now());
+    try {
+      await deps.store.commitPayment({
+        payment: next,
+        precondition,
+        transaction: { ...transaction, id: deps.ids.next('transaction') },
+        ...idempotencyPart(idempotency, successAnswer(idempotency, next)),
+      });
+      markCommitted(idempotency);
+      return next;
+    } catch (error) {
+      if (!(error instanceof PaymentChangedError)) throw error;
+      await sleep(Math.min(50, 2 + attempt * 2) * Math.random());
+    }
+  }
+  throw errors.serviceUnavailable();
+}
+
+function successAnswer(idempotency: IdempotencyContext | undefined, payment: Payment): StoredAnswer {
+  return { statusCode: idempotency?.successStatus ?? 200, body: JSON.stringify(paymentView(payment)) };
+}
+
+function idempotencyPart(idempotency: IdempotencyContext | undefined, answer: StoredAnswer) {
+  return idempotency ? { idempotency: { lock: idempotency.lock, answer } } : {};
+}
+
+function markCommitted(idempotency: IdempotencyContext | undefined): void {
+  if (idempotency) idempotency.committed = true;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { Settings } from './dependencies.ts';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The environment both runtimes read (API.md, "The local gateway"); the CDK stack sets the same names. */
+export const EnvironmentSchema = z.object({
+  AUTHORIZATION_TTL_SECONDS: seconds(604_800),
+  INTENT_TTL_SECONDS: seconds(3_600),
+  IDEMPOTENCY_TTL_SECONDS: seconds(86_400),
+  PAYGATE_STAGE: z.enum(['test', 'live']).default('test'),
+  PAYGATE_PUBLIC_URL: z.string().url().optional(),
+});
+
+export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): Settings {
+  const parsed = EnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    authorizationTtlSeconds: e.AUTHORIZATION_TTL_SECONDS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+    apiKeyPrefix: e.PAYGATE_STAGE === 'live' ? 'sk_live_' : 'sk_test_',
+    publicUrl: (e.PAYGATE_PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,27 @@
+import type { Clock, IdGenerator, Issuer, Store, Vault } from './ports.ts';
+import type { Logger } from './logger.ts';
+import type { FraudRule } from './domain/fraud.ts';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+/** Settings both runtimes read from the same environment variables (see shared/config.ts). */
+export interface Settings {
+  authorizationTtlSeconds: number;
+  idempotencyTtlSeconds: number;
+  /** `sk_test_` or `sk_live_`: the stage decides which keys it issues. */
+  apiKeyPrefix: 'sk_test_' | 'sk_live_';
+  publicUrl: string;
+}
+
+/** Everything a handler needs, built once per runtime by its composition root. */
+export interface Dependencies {
+  store: Store;
+  vault: Vault;
+  issuer: Issuer;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  fraudRules: readonly FraudRule[];
+  settings: Settings;
+  /** Operator routes: IAM-signed in AWS (API Gateway checked it), a bearer admin key locally. */
+  isAdmin(event: APIGatewayProxyEventV2): boolean;
+}

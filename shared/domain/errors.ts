@@ -1,0 +1,132 @@
+/**
+ * The one error family of the API. Domain code throws these; one middleware turns them into HTTP.
+ * Messages are written for merchants and never carry request data (no card number can leak here).
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'card_error'
+  | 'idempotency_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+export interface ErrorDetails {
+  param?: string;
+  declineCode?: string;
+  paymentId?: string;
+  /** Seconds, for 429 answers. */
+  retryAfterSeconds?: number;
+}
+
+export interface ErrorBody {
+  error: {
+    type: ErrorType;
+    code: string;
+    message: string;
+    param?: string;
+    decline_code?: string;
+    payment_id?: string;
+    request_id?: string;
+  };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string;
+  readonly details: ErrorDetails;
+
+  constructor(status: number, type: ErrorType, code: string, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Errors of the payment state machine and of the card network are answers worth remembering. */
+  get isRememberedByIdempotency(): boolean {
+    return this.status === 402 || STATE_ERROR_CODES.has(this.code);
+  }
+
+  toBody(requestId?: string): ErrorBody {
+    const body: ErrorBody = { error: { type: this.type, code: this.code, message: this.message } };
+    if (this.details.param !== undefined) body.error.param = this.details.param;
+    if (this.details.declineCode !== undefined) body.error.decline_code = this.details.declineCode;
+    if (this.details.paymentId !== undefined) body.error.payment_id = this.details.paymentId;
+    if (requestId !== undefined) body.error.request_id = requestId;
+    return body;
+  }
+}
+
+const STATE_ERROR_CODES = new Set([
+  'already_captured',
+  'already_voided',
+  'already_refunded',
+  'amount_too_high',
+  'authorization_expired',
+  'not_captured',
+  'already_completed',
+  'invalid_state',
+]);
+
+const invalid = (code: string, message: string, param?: string) =>
+  new ApiError(400, 'invalid_request_error', code, message, param === undefined ? {} : { param });
+
+export const errors = {
+  invalidJson: () => invalid('invalid_json', 'The request body is not valid JSON.'),
+  validation: (message: string, param?: string) => invalid('validation_error', message, param),
+  invalidAmount: (message: string, param = 'amount') => invalid('invalid_amount', message, param),
+  unsupportedCurrency: () =>
+    invalid('unsupported_currency', 'The currency must be one of USD, EUR, MAD.', 'currency'),
+  invalidCardNumber: () => invalid('invalid_card_number', 'The card number is not a valid card number.', 'card.number'),
+  invalidExpiry: (param = 'card.exp_month') => invalid('invalid_expiry', 'The card expiry date is invalid or in the past.', param),
+  invalidCvv: () => invalid('invalid_cvv', 'The card security code is invalid.', 'card.cvv'),
+  invalidUrl: (param: string) => invalid('invalid_url', 'The URL must use https (http is allowed only for localhost and 127.0.0.1).', param),
+
+  alreadyCaptured: () => invalid('already_captured', 'The payment has already been captured.'),
+  alreadyVoided: () => invalid('already_voided', 'The payment has already been voided.'),
+  alreadyRefunded: () => invalid('already_refunded', 'The payment has already been fully refunded.'),
+  amountTooHigh: (message: string) => invalid('amount_too_high', message, 'amount'),
+  authorizationExpired: () => invalid('authorization_expired', 'The authorization has expired and can no longer be captured.'),
+  notCaptured: () => invalid('not_captured', 'The payment has not been captured, so there is nothing to refund.'),
+  alreadyCompleted: () => invalid('already_completed', 'The payment intent has already been completed.'),
+  invalidState: (message: string) => new ApiError(409, 'invalid_request_error', 'invalid_state', message),
+
+  missingApiKey: () =>
+    new ApiError(401, 'authentication_error', 'missing_api_key', 'No API key was provided. Use "Authorization: Bearer sk_..." or "X-API-Key".'),
+  invalidApiKey: () => new ApiError(401, 'authentication_error', 'invalid_api_key', 'The API key is invalid or has been revoked.'),
+  invalidClientSecret: () => new ApiError(401, 'authentication_error', 'invalid_client_secret', 'The client secret is invalid.'),
+
+  cardDeclined: (declineCode: string, paymentId: string) =>
+    new ApiError(402, 'card_error', 'card_declined', DECLINE_MESSAGES[declineCode] ?? 'Your card was declined.', {
+      declineCode,
+      paymentId,
+    }),
+  fraudDeclined: (paymentId: string) =>
+    new ApiError(402, 'card_error', 'fraud_declined', 'The payment was declined because it was flagged as high risk.', {
+      declineCode: 'fraudulent',
+      paymentId,
+    }),
+
+  notFound: (what: string) => new ApiError(404, 'invalid_request_error', 'resource_not_found', `No such ${what}.`),
+  idempotencyKeyMismatch: () =>
+    new ApiError(409, 'idempotency_error', 'idempotency_key_mismatch',
+      'This Idempotency-Key was already used with a different request body or endpoint.'),
+  idempotencyKeyInUse: () =>
+    new ApiError(409, 'idempotency_error', 'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still being processed. Retry later.'),
+  payloadTooLarge: () => new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than 64 KiB.'),
+  methodNotAllowed: () => new ApiError(405, 'invalid_request_error', 'method_not_allowed', 'This method is not allowed on this path.'),
+  internal: () => new ApiError(500, 'api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying is safe.'),
+  serviceUnavailable: () => new ApiError(503, 'api_error', 'service_unavailable', 'The service is temporarily unavailable. Retry later.'),
+};
+
+const DECLINE_MESSAGES: Record<string, string> = {
+  do_not_honor: 'Your card was declined.',
+  insufficient_funds: 'Your card has insufficient funds.',
+  expired_card: 'Your card has expired.',
+  incorrect_cvc: "Your card's security code is incorrect.",
+  processing_error: 'An error occurred while processing your card. Try again.',
+};

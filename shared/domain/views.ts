@@ -1,0 +1,56 @@
+import type { Payment, Transaction } from './payment.ts';
+
+/** The payment as the API shows it (snake_case, no merchant id, no version). */
+export function paymentView(p: Payment) {
+  return {
+    id: p.id,
+    object: 'payment' as const,
+    status: p.status,
+    amount: p.amount,
+    currency: p.currency,
+    amount_capturable: p.amountCapturable,
+    amount_captured: p.amountCaptured,
+    amount_refunded: p.amountRefunded,
+    card: {
+      token: p.card.token,
+      brand: p.card.brand,
+      last4: p.card.last4,
+      exp_month: p.card.expMonth,
+      exp_year: p.card.expYear,
+      fingerprint: p.card.fingerprint,
+      holder_name: p.card.holderName,
+    },
+    customer: p.customer,
+    description: p.description,
+    metadata: p.metadata,
+    fraud: p.fraud,
+    response_code: p.responseCode,
+    decline_code: p.declineCode,
+    authorization_code: p.authorizationCode,
+    payment_intent_id: p.paymentIntentId,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+    authorized_at: p.authorizedAt,
+    captured_at: p.capturedAt,
+    voided_at: p.voidedAt,
+    expires_at: p.expiresAt,
+  };
+}
+export type PaymentView = ReturnType<typeof paymentView>;
+
+export function transactionView(t: Transaction) {
+  return {
+    id: t.id,
+    object: 'transaction' as const,
+    payment_id: t.paymentId,
+    type: t.type,
+    status: t.status,
+    amount: t.amount,
+    currency: t.currency,
+    reason: t.reason,
+    response_code: t.responseCode,
+    decline_code: t.declineCode,
+    created_at: t.createdAt,
+  };
+}
+export type TransactionView = ReturnType<typeof transactionView>;

@@ -1,0 +1,133 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { IdempotencyContext } from '../commands/payments.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { ApiError, errors } from '../domain/errors.ts';
+import type { RouteSpec } from '../routes.ts';
+import { authenticate, errorAnswer, errorResponder, idempotency, jsonBody } from './middlewares.ts';
+import { describeFirstIssue } from './schemas.ts';
+import { jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface EndpointInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+  /** The authenticated merchant; null only on routes without API-key auth. */
+  merchantId: string;
+  deps: Dependencies;
+  idempotency: IdempotencyContext | undefined;
+  requestId: string;
+}
+
+export interface EndpointSpec<B extends Schema | undefined, P extends Schema | undefined, Q extends Schema | undefined> {
+  route: RouteSpec;
+  body?: B;
+  params?: P;
+  query?: Q;
+  successStatus?: number;
+  run(input: EndpointInput<Out<B>, Out<P>, Out<Q>>): Promise<unknown>;
+}
+
+/** An endpoint: its route, its schemas and the one domain command it calls. */
+export function defineEndpoint<B extends Schema | undefined = undefined, P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined>(
+  spec: EndpointSpec<B, P, Q>,
+): EndpointSpec<B, P, Q> {
+  return spec;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec of any schema shapes
+export type AnyEndpoint = EndpointSpec<any, any, any>;
+
+function parse<S extends Schema | undefined>(schema: S, value: unknown, where: 'body' | 'path' | 'query'): Out<S> {
+  if (schema === undefined) {
+    if (where === 'body' && value !== undefined && !(isPlainObject(value) && Object.keys(value).length === 0)) {
+      throw errors.validation('This endpoint takes no request body.');
+    }
+    return undefined as Out<S>;
+  }
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data as Out<S>;
+  if (where === 'path') throw errors.notFound('resource');
+  if (where === 'body' && !isPlainObject(value ?? {})) throw errors.validation('The request body must be a JSON object.');
+  const problem = describeFirstIssue(result.error, value ?? {});
+  throw new ApiError(400, 'invalid_request_error', problem.code, problem.message, problem.param ? { param: problem.param } : {});
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Builds the HTTP handler of an endpoint for one runtime's dependencies: a thin middy handler
+ * (errors, body, auth, idempotency) inside a wrapper that stamps the request id and writes the
+ * one structured log line of the request.
+ */
+export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: HttpEvent, context?: Context) => Promise<HttpResult> {
+  const successStatus = spec.successStatus ?? 200;
+  const chain = middy<HttpEvent, HttpResult, Error, PaygateContext>()
+    .use(errorResponder())
+    .use(jsonBody())
+    .use(authenticate())
+    .use(idempotency())
+    .handler(async (event, context) => {
+      const state = context.paygate;
+      if (state.idempotency) state.idempotency.successStatus = successStatus;
+      const body = parse(spec.body, state.body, 'body');
+      const params = parse(spec.params, event.pathParameters, 'path');
+      const query = parse(spec.query, event.queryStringParameters, 'query');
+      const output = await spec.run({
+        body,
+        params,
+        query,
+        merchantId: state.merchantId ?? '',
+        deps,
+        idempotency: state.idempotency ?? undefined,
+        requestId: state.requestId,
+      });
+      return jsonResult(successStatus, JSON.stringify(output));
+    });
+
+  return async (event, lambdaContext) => {
+    const startedAt = performance.now();
+    const state: RequestState = {
+      requestId: deps.ids.next('request'),
+      route: spec.route,
+      deps,
+      merchantId: null,
+      body: undefined,
+      idempotency: null,
+      replayed: false,
+      errorCode: null,
+    };
+    const context = Object.assign(Object.create(lambdaContext ?? null) as Context, { paygate: state }) as PaygateContext;
+    let result: HttpResult;
+    try {
+      result = await chain(event, context);
+    } catch (error) {
+      // A failure inside the error path itself (the store down while releasing a key, say).
+      deps.logger.log('error', 'error while answering an error', {
+        request_id: state.requestId,
+        error_name: error instanceof Error ? error.name : typeof error,
+        error_message: error instanceof Error ? error.message : undefined,
+      });
+      state.errorCode = 'internal_error';
+      result = errorAnswer(errors.internal(), state.requestId);
+    }
+    result.headers = { ...result.headers, 'x-request-id': state.requestId };
+    deps.logger.log(result.statusCode >= 500 ? 'error' : 'info', 'request', {
+      request_id: state.requestId,
+      method: spec.route.method,
+      route: spec.route.path,
+      status: result.statusCode,
+      duration_ms: Math.round(performance.now() - startedAt),
+      merchant_id: state.merchantId,
+      error_code: state.errorCode,
+      idempotent_replayed: state.replayed || undefined,
+    });
+    return result;
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { MiddlewareObj } from '@middy/core';
+import canonicalize from 'canonicalize';
+import { authenticateApiKey } from '../commands/merchants.ts';
+import { ApiError, errors } from '../domain/errors.ts';
+import { IdempotencyLockLostError } from '../ports.ts';
+import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
+
+type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, PaygateContext>;
+
+export const MAX_BODY_BYTES = 64 * 1024;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+/** A request holding an idempotency key longer than this (a crashed caller) may be taken over. */
+const IDEMPOTENCY_LOCK_SECONDS = 60;
+
+export function errorAnswer(error: ApiError, requestId: string): HttpResult {
+  const headers: Record<string, string> = {};
+  if (error.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.details.retryAfterSeconds);
+  return jsonResult(error.status, JSON.stringify(error.toBody(requestId)), headers);
+}
+
+/**
+ * Outermost: turns every error into the contract's shape. Anything that is not an ApiError is
+ * logged by name and (redacted) message, and answered with a bare 500: no stack, no input.
+ */
+export const errorResponder = (): Middleware => ({
+  onError: (request) => {
+    const state = request.context.paygate;
+    let error = request.error;
+    if (error instanceof IdempotencyLockLostError) error = errors.idempotencyKeyInUse();
+    if (!(error instanceof ApiError)) {
+      state.deps.logger.log('error', 'unhandled error', {
+        request_id: state.requestId,
+        error_name: error?.name,
+        error_message: error?.message,
+      });
+      error = errors.internal();
+    }
+    const apiError = error as ApiError;
+    state.errorCode = apiError.code;
+    request.response = errorAnswer(apiError, state.requestId);
+  },
+});
+
+/** Reads the body: at most 64 KiB, JSON only. The raw body is never kept in an error or a log. */
+export const jsonBody = (): Middleware => ({
+  before: (request) => {
+    const { event } = request;
+    if (event.body === undefined || event.body === null || event.body === '') {
+      request.context.paygate.body = undefined;
+      return;
+    }
+    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+    if (raw.length > MAX_BODY_BYTES) throw errors.payloadTooLarge();
+    try {
+      request.context.paygate.body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw errors.invalidJson();
+    }
+  },
+});
+
+/** API-key and admin authentication, as the route table says. */
+export const authenticate = (): Middleware => ({
+  before: async (request) => {
+    const state = request.context.paygate;
+    switch (state.route.auth) {
+      case 'none':
+      case 'client_secret':
+        return;
+      case 'admin':
+        if (!state.deps.isAdmin(request.event)) throw errors.invalidApiKey();
+        return;
+      case 'api_key': {
+        const key = presentedApiKey(request.event);
+        if (key === undefined) throw errors.missingApiKey();
+        state.merchantId = await authenticateApiKey(state.deps, key);
+        return;
+      }
+    }
+  },
+});
+
+function presentedApiKey(event: HttpEvent): string | undefined {
+  const authorization = header(event, 'authorization');
+  if (authorization !== undefined && authorization.trim() !== '') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match ? match[1] : authorization.trim();
+  }
+  const apiKey = header(event, 'x-api-key');
+  return apiKey !== undefined && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+}
+
+/**
+ * Idempotency keys on POST under /api/v1/. One conditional put is both the lock and the lookup;
+ * the answer is committed by the command in the same transaction as the payment. Answers that
+ * must not be remembered (validation 400s, 5xx) release the key so a retry runs again.
+ */
+export const idempotency = (): Middleware => ({
+  before: async (request) => {
+    const state = request.context.paygate;
+    const key = header(request.event, 'idempotency-key');
+    if (key === undefined || state.route.method !== 'POST' || !state.route.path.startsWith('/api/v1/')) return;
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw errors.validation('Idempotency-Key must be 1-255 printable ASCII characters.', 'Idempotency-Key');
+    }
+    const merchantId = state.merchantId;
+    if (merchantId === null) return;
+    const { deps } = state;
+    const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
+    const lock = {
+      recordId: `${merchantId}#${sha256(key)}`,
+      ownerToken: randomUUID(),
+      expiresAtEpochSeconds: nowSeconds + deps.settings.idempotencyTtlSeconds,
+    };
+    const requestHash = sha256(`${request.event.requestContext.http.method} ${request.event.rawPath}\n${canonicalize(state.body ?? {}) ?? ''}`);
+    const begun = await deps.store.beginIdempotent({
+      ...lock,
+      requestHash,
+      lockExpiresAtEpochSeconds: nowSeconds + IDEMPOTENCY_LOCK_SECONDS,
+      nowEpochSeconds: nowSeconds,
+    });
+    switch (begun.outcome) {
+      case 'acquired':
+        state.idempotency = { lock, requestId: state.requestId, successStatus: 200, committed: false };
+        return;
+      case 'replay':
+        state.replayed = true;
+        return jsonResult(begun.answer.statusCode, begun.answer.body, { 'idempotent-replayed': 'true' });
+      case 'mismatch':
+        throw errors.idempotencyKeyMismatch();
+      case 'in_progress':
+        throw errors.idempotencyKeyInUse();
+    }
+  },
+  after: async (request) => {
+    const held = request.context.paygate.idempotency;
+    if (!held || held.committed || !request.response) return;
+    await request.context.paygate.deps.store.completeIdempotent(held.lock, {
+      statusCode: request.response.statusCode,
+      body: request.response.body,
+    });
+    held.committed = true;
+  },
+  onError: async (request) => {
+    const state = request.context.paygate;
+    const held = state.idempotency;
+    if (!held || held.committed) return;
+    const error = request.error;
+    if (error instanceof ApiError && error.isRememberedByIdempotency) {
+      const answer = errorAnswer(error, state.requestId);
+      await state.deps.store.completeIdempotent(held.lock, { statusCode: answer.statusCode, body: answer.body });
+    } else {
+      await state.deps.store.releaseIdempotent(held.lock);
+    }
+    held.committed = true;
+  },
+});
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

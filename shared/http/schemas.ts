@@ -1,0 +1,122 @@
+/**
+ * Request schemas: the single source of request types and validation (and, later, of OpenAPI).
+ * They check shape; the card's own rules (Luhn, brand length, expiry against the clock) are domain
+ * rules in shared/domain/cards.ts.
+ */
+import { z } from 'zod';
+import { TRANSACTION_STATUSES } from '../domain/payment.ts';
+import { MAX_AMOUNT, MIN_AMOUNT, SUPPORTED_CURRENCIES } from '../domain/money.ts';
+import { idPattern } from '../domain/ids.ts';
+
+export const Amount = z.number().int().min(MIN_AMOUNT).max(MAX_AMOUNT);
+
+export const CurrencyCode = z
+  .string()
+  .length(3)
+  .transform((c) => c.toUpperCase())
+  .pipe(z.enum(SUPPORTED_CURRENCIES));
+
+export const CardBody = z
+  .strictObject({
+    number: z.string().max(40).regex(/^[\d\s-]+$/),
+    exp_month: z.number().int().min(1).max(12),
+    exp_year: z.number().int().min(2000).max(2100),
+    cvv: z.string().regex(/^\d{3,4}$/),
+    holder_name: z.string().trim().min(1).max(200).optional(),
+    cardholder_name: z.string().trim().min(1).max(200).optional(),
+  })
+  .transform(({ number, exp_month, exp_year, cvv, holder_name, cardholder_name }) => ({
+    number,
+    expMonth: exp_month,
+    expYear: exp_year,
+    cvv,
+    holderName: holder_name ?? cardholder_name,
+  }));
+
+export const CustomerBody = z
+  .strictObject({
+    email: z.email().max(254).optional(),
+    name: z.string().trim().max(200).optional(),
+    phone: z.string().trim().max(40).optional(),
+  })
+  .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null }));
+
+export const Metadata = z
+  .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((m) => Object.keys(m).length <= 50, { message: 'metadata may have at most 50 keys' });
+
+export const Description = z.string().max(1000);
+export const Reason = z.string().trim().max(500);
+
+export const NewPaymentBody = z.strictObject({
+  amount: Amount,
+  currency: CurrencyCode,
+  card: CardBody,
+  customer: CustomerBody.optional(),
+  description: Description.optional(),
+  metadata: Metadata.optional(),
+});
+
+export const CaptureBody = z.strictObject({ amount: Amount.optional() });
+export const VoidBody = z.strictObject({ reason: Reason.optional() });
+export const RefundBody = z.strictObject({ amount: Amount.optional(), reason: Reason.optional() });
+
+export const PaymentIdParams = z.object({ id: z.string().regex(idPattern('payment')) });
+export const TransactionIdParams = z.object({ id: z.string().regex(idPattern('transaction')) });
+
+/** Offsets are read through in DynamoDB, so they are bounded. */
+export const MAX_LIST_OFFSET = 10_000;
+
+export const ListTransactionsQuery = z.strictObject({
+  status: z.enum(TRANSACTION_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  offset: z.coerce.number().int().min(0).max(MAX_LIST_OFFSET).default(0),
+});
+
+export const CreateMerchantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+export const MerchantIdParams = z.object({ id: z.string().regex(idPattern('merchant')) });
+export const ApiKeyParams = z.object({ id: z.string().regex(idPattern('merchant')), key_id: z.string().regex(idPattern('apiKey')) });
+
+/** Which error code a failed field gets, by its path; anything else is `validation_error`. */
+const CODES_BY_PARAM: Record<string, string> = {
+  amount: 'invalid_amount',
+  currency: 'unsupported_currency',
+  'card.number': 'invalid_card_number',
+  'card.exp_month': 'invalid_expiry',
+  'card.exp_year': 'invalid_expiry',
+  'card.cvv': 'invalid_cvv',
+  success_url: 'invalid_url',
+  cancel_url: 'invalid_url',
+  url: 'invalid_url',
+};
+
+export interface FieldProblem {
+  code: string;
+  param: string;
+  message: string;
+}
+
+/** The first problem zod found, in the contract's words. */
+export function describeFirstIssue(error: z.ZodError, input: unknown): FieldProblem {
+  const issue = error.issues[0];
+  if (!issue) return { code: 'validation_error', param: '', message: 'The request is invalid.' };
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
+    const param = `${prefix}${issue.keys[0] ?? ''}`;
+    return { code: 'validation_error', param, message: `Unknown parameter: ${param}.` };
+  }
+  const param = issue.path.join('.');
+  const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+  if (missing) return { code: 'validation_error', param, message: `${param} is required.` };
+  const code = CODES_BY_PARAM[param] ?? 'validation_error';
+  return { code, param, message: `Invalid ${param || 'request'}: ${issue.message}` };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

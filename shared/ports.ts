@@ -1,0 +1,179 @@
+/**
+ * The interfaces the domain needs from the outside world. Adapters under shared/adapters fill
+ * them in for AWS and for the local gateway; tests fill them in with controlled clocks and ids.
+ */
+import type { CardBrand, ValidCard } from './domain/cards.ts';
+import type { IdKind } from './domain/ids.ts';
+import type { Currency } from './domain/money.ts';
+import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A fresh id of the given kind: its prefix and random base62. */
+  next(kind: IdKind): string;
+  /** A random base62 string of the given length, for secrets such as API keys. */
+  secret(length: number): string;
+}
+
+// ---------- Vault ----------
+
+/** A card number sealed in an envelope: only the vault can open it. */
+export interface SealedCardNumber {
+  /** Envelope format version. */
+  v: 1;
+  /** The wrapped data key, as the key-wrapping service returned it (base64). */
+  wrappedKey: string;
+  /** Which master key wrapped the data key. */
+  keyId: string;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+export interface CardContext {
+  merchantId: string;
+  token: string;
+}
+
+export interface Vault {
+  seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber>;
+  open(sealed: SealedCardNumber, context: CardContext): Promise<string>;
+  /** A keyed hash of the card number, stable per merchant; never a plain hash of the number. */
+  fingerprint(cardNumber: string, merchantId: string): Promise<string>;
+}
+
+// ---------- Issuer ----------
+
+export interface IssuerRequest {
+  card: ValidCard;
+  amount: number;
+  currency: Currency;
+}
+
+export type IssuerResponse =
+  | { approved: true; responseCode: string; authorizationCode: string }
+  | { approved: false; responseCode: string; declineCode: string };
+
+export interface Issuer {
+  authorize(request: IssuerRequest): Promise<IssuerResponse>;
+}
+
+// ---------- Store ----------
+
+export interface Merchant {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  merchantId: string;
+  /** sha256 of the key, hex. The key itself is never stored. */
+  keyHash: string;
+  /** The first characters of the key (`sk_test_ab12`), so an operator can tell keys apart. */
+  displayPrefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface CardTokenRecord {
+  token: string;
+  merchantId: string;
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  fingerprint: string;
+  sealedNumber: SealedCardNumber;
+  createdAt: string;
+}
+
+/** An answer remembered for an idempotency key: status and the exact body sent. */
+export interface StoredAnswer {
+  statusCode: number;
+  body: string;
+}
+
+/** A request holding an idempotency key. Only its owner may complete or release it. */
+export interface IdempotencyLock {
+  recordId: string;
+  ownerToken: string;
+  /** Epoch seconds after which the record may be deleted. */
+  expiresAtEpochSeconds: number;
+}
+
+export type IdempotencyBegin =
+  | { outcome: 'acquired' }
+  | { outcome: 'replay'; answer: StoredAnswer }
+  | { outcome: 'mismatch' }
+  | { outcome: 'in_progress' };
+
+export interface IdempotencyClaim extends IdempotencyLock {
+  /** sha256 of the method, path and canonical body. */
+  requestHash: string;
+  /** Epoch seconds after which an unfinished claim (a crashed request) may be taken over. */
+  lockExpiresAtEpochSeconds: number;
+  nowEpochSeconds: number;
+}
+
+/** One atomic change to a payment: its new state, its transaction, and whatever rides along. */
+export interface PaymentCommit {
+  payment: Payment;
+  /** Absent when the payment is new. */
+  precondition: PaymentPrecondition | null;
+  transaction: Transaction;
+  cardToken?: CardTokenRecord;
+  idempotency?: { lock: IdempotencyLock; answer: StoredAnswer };
+}
+
+export interface TransactionQuery {
+  status?: TransactionStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+}
+
+/** The commit failed because the payment changed since it was read: read again and decide again. */
+export class PaymentChangedError extends Error {
+  constructor() {
+    super('The payment changed since it was read.');
+    this.name = 'PaymentChangedError';
+  }
+}
+
+/** The idempotency claim behind a commit is no longer this request's (its lock was taken over). */
+export class IdempotencyLockLostError extends Error {
+  constructor() {
+    super('The idempotency lock is no longer held by this request.');
+    this.name = 'IdempotencyLockLostError';
+  }
+}
+
+export interface Store {
+  createMerchant(merchant: Merchant, firstKey: ApiKeyRecord): Promise<void>;
+  getMerchant(merchantId: string): Promise<Merchant | null>;
+  addApiKey(key: ApiKeyRecord): Promise<void>;
+  /** Returns false when the merchant has no such key. */
+  revokeApiKey(merchantId: string, keyId: string, at: string): Promise<boolean>;
+  findApiKey(keyHash: string): Promise<ApiKeyRecord | null>;
+
+  getPayment(merchantId: string, paymentId: string): Promise<Payment | null>;
+  getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null>;
+  listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>>;
+  /** Throws PaymentChangedError when the precondition no longer holds, IdempotencyLockLostError when the lock is gone. */
+  commitPayment(commit: PaymentCommit): Promise<void>;
+
+  beginIdempotent(claim: IdempotencyClaim): Promise<IdempotencyBegin>;
+  /** Remembers an answer that came with no payment change (a state error, say). */
+  completeIdempotent(lock: IdempotencyLock, answer: StoredAnswer): Promise<void>;
+  /** Forgets a claim whose request ended with an answer that must not be remembered. */
+  releaseIdempotent(lock: IdempotencyLock): Promise<void>;
+}

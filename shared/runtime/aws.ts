@@ -1,0 +1,50 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { DynamoDbStore } from '../adapters/dynamodb/store.ts';
+import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
+import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
+import { cryptoIds, systemClock } from '../adapters/system.ts';
+import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
+import { readSettings } from '../config.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
+import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
+import type { HttpEvent, HttpResult } from '../http/types.ts';
+import { consoleLogger } from '../logger.ts';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+/** The composition root of the Lambda runtime: AWS adapters, configured by the stack's environment. */
+export function awsDependencies(): Dependencies {
+  const keyService = new KmsKeyService(new KMSClient({}), required('PAYGATE_CARD_KEY_ID'), required('PAYGATE_FINGERPRINT_KEY_ID'));
+  return {
+    store: new DynamoDbStore(new DynamoDBClient({}), required('PAYGATE_TABLE_NAME')),
+    vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
+    issuer: new SimulatedIssuer(randomBytes),
+    clock: systemClock,
+    ids: cryptoIds,
+    logger: consoleLogger(),
+    fraudRules: DEFAULT_FRAUD_RULES,
+    settings: readSettings(process.env, required('PAYGATE_PUBLIC_URL')),
+    // API Gateway lets an admin route through only with a valid SigV4 signature (IAM auth).
+    isAdmin: (event) => 'authorizer' in event.requestContext && event.requestContext.authorizer !== undefined,
+  };
+}
+
+let shared: Dependencies | undefined;
+
+/** The Lambda entry of an endpoint: dependencies are built once per execution environment. */
+export function lambdaHandler(endpoint: AnyEndpoint): (event: HttpEvent, context: Context) => Promise<HttpResult> {
+  let handler: ((event: HttpEvent, context: Context) => Promise<HttpResult>) | undefined;
+  return (event, context) => {
+    shared ??= awsDependencies();
+    handler ??= buildHandler(endpoint, shared);
+    return handler(event, context);
+  };
+}
