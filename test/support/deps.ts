@@ -1,0 +1,74 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
+import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
+import { cryptoIds } from '../../shared/adapters/system.ts';
+import { EnvelopeVault } from '../../shared/adapters/vault/envelope-vault.ts';
+import type { Dependencies } from '../../shared/dependencies.ts';
+import { DEFAULT_FRAUD_RULES } from '../../shared/domain/fraud.ts';
+import { jsonLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../shared/ports.ts';
+import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  private current: Date;
+  constructor(start = new Date('2026-11-24T10:00:00.000Z')) {
+    this.current = start;
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+  set(at: Date): void {
+    this.current = at;
+  }
+}
+
+export interface TestDependencies extends Dependencies {
+  clock: ManualClock;
+  logLines: string[];
+  tableName: string;
+}
+
+/** Real adapters against the run's DynamoDB Local, on a fresh table; a manual clock; logs kept in memory. */
+export async function testDependencies(overrides: Partial<Dependencies> = {}): Promise<TestDependencies> {
+  const client = localClient(inject('dynamoEndpoint'));
+  const tableName = `paygate-test-${randomUUID()}`;
+  await ensureTable(client, tableName);
+  const logLines: string[] = [];
+  const clock = new ManualClock();
+  return {
+    store: new DynamoDbStore(client, tableName),
+    vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
+    issuer: new SimulatedIssuer(randomBytes),
+    ids: cryptoIds,
+    logger: jsonLogger((line) => logLines.push(line), 'debug'),
+    fraudRules: DEFAULT_FRAUD_RULES,
+    settings: { authorizationTtlSeconds: 604_800, idempotencyTtlSeconds: 86_400, apiKeyPrefix: 'sk_test_', publicUrl: 'http://localhost:3000' },
+    isAdmin: () => false,
+    ...overrides,
+    clock,
+    logLines,
+    tableName,
+  } as TestDependencies;
+}
+
+/** A valid card that the simulated issuer approves, expiring well after the manual clock's date. */
+export const VISA = { number: '4242424242424242', expMonth: 12, expYear: 2030, cvv: '123' };
+
+export function newPayment(overrides: Record<string, unknown> = {}) {
+  return {
+    amount: 1000,
+    currency: 'USD' as const,
+    card: VISA,
+    customer: null,
+    description: null,
+    metadata: {},
+    capture: false,
+    ...overrides,
+  };
+}

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface GatewayProcess {
+  url: string;
+  apiKey: string;
+  merchantId: string;
+  dataDir: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends SIGINT (Ctrl-C) and waits for the exit code. */
+  stop(): Promise<number | null>;
+  child: ChildProcess;
+}
+
+export const ADMIN_KEY = 'test-admin-key-for-e2e-only';
+
+/** Starts `node bin/local.ts` as `npm start` does, on a free port and a fresh (or given) data dir. */
+export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const dataDir = env['PAYGATE_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'paygate-e2e-'));
+  const child = spawn(process.execPath, ['bin/local.ts'], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', PAYGATE_ADMIN_KEY: ADMIN_KEY, ...env, PAYGATE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  while (!/listening on (http:\/\/\S+)/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`gateway exited during start-up:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway did not start within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+  const apiKey = /test API key:\s+(\S+)/.exec(output)![1]!;
+  const merchantId = /test merchant:\s+(\S+)/.exec(output)![1]!;
+  return {
+    url,
+    apiKey,
+    merchantId,
+    dataDir,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+/** A merchant's HTTP client: JSON in, status, headers and parsed body out. */
+export function client(baseUrl: string, apiKey?: string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers field by field
+  ): Promise<{ status: number; headers: Headers; body: any }> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}
