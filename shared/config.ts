@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import type { Settings } from './dependencies.ts';
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const seconds = positiveInt;
 
 /** The environment both runtimes read (API.md, "The local gateway"); the CDK stack sets the same names. */
 export const EnvironmentSchema = z.object({
   AUTHORIZATION_TTL_SECONDS: seconds(604_800),
   INTENT_TTL_SECONDS: seconds(3_600),
   IDEMPOTENCY_TTL_SECONDS: seconds(86_400),
+  RATE_LIMIT_PAYMENT_PER_SECOND: positiveInt(20),
+  RATE_LIMIT_PAYMENT_PER_HOUR: positiveInt(10_000),
+  RATE_LIMIT_TRANSACTION_PER_SECOND: positiveInt(100),
+  RATE_LIMIT_PUBLIC_PER_SECOND: positiveInt(50),
   PAYGATE_STAGE: z.enum(['test', 'live']).default('test'),
   PAYGATE_PUBLIC_URL: z.string().url().optional(),
 });
@@ -24,5 +29,11 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     apiKeyPrefix: e.PAYGATE_STAGE === 'live' ? 'sk_live_' : 'sk_test_',
     publicUrl: (e.PAYGATE_PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, ''),
+    rateLimits: {
+      paymentPerSecond: e.RATE_LIMIT_PAYMENT_PER_SECOND,
+      paymentPerHour: e.RATE_LIMIT_PAYMENT_PER_HOUR,
+      transactionPerSecond: e.RATE_LIMIT_TRANSACTION_PER_SECOND,
+      publicPerSecond: e.RATE_LIMIT_PUBLIC_PER_SECOND,
+    },
   };
 }

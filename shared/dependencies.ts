@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, Issuer, Store, Vault } from './ports.ts';
+import type { Clock, IdGenerator, Issuer, RateLimiter, Store, Vault } from './ports.ts';
 import type { Logger } from './logger.ts';
 import type { FraudRule } from './domain/fraud.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -10,11 +10,20 @@ export interface Settings {
   /** `sk_test_` or `sk_live_`: the stage decides which keys it issues. */
   apiKeyPrefix: 'sk_test_' | 'sk_live_';
   publicUrl: string;
+  rateLimits: RateLimitSettings;
+}
+
+export interface RateLimitSettings {
+  paymentPerSecond: number;
+  paymentPerHour: number;
+  transactionPerSecond: number;
+  publicPerSecond: number;
 }
 
 /** Everything a handler needs, built once per runtime by its composition root. */
 export interface Dependencies {
   store: Store;
+  rateLimiter: RateLimiter;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

@@ -177,3 +177,25 @@ export interface Store {
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
 }
+
+// ---------- Rate limits ----------
+
+export interface RateWindow {
+  /** What is counted: `payment:<merchant id>`, `public:<ip>`... */
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Epoch seconds at which the window resets. */
+  resetEpochSeconds: number;
+}
+
+/** Counts requests in the shared store, so limits hold across every function instance. */
+export interface RateLimiter {
+  hit(window: RateWindow, nowMs: number): Promise<RateDecision>;
+}

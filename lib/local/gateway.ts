@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
@@ -108,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const deps: Dependencies = {
       store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME),
+      rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),
       clock: systemClock,

@@ -117,6 +117,10 @@ export const errors = {
   idempotencyKeyInUse: () =>
     new ApiError(409, 'idempotency_error', 'idempotency_key_in_use',
       'A request with this Idempotency-Key is still being processed. Retry later.'),
+  rateLimited: (retryAfterSeconds: number) =>
+    new ApiError(429, 'rate_limit_error', 'rate_limit_exceeded', 'Too many requests. Retry after the time in the Retry-After header.', {
+      retryAfterSeconds,
+    }),
   payloadTooLarge: () => new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than 64 KiB.'),
   methodNotAllowed: () => new ApiError(405, 'invalid_request_error', 'method_not_allowed', 'This method is not allowed on this path.'),
   internal: () => new ApiError(500, 'api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying is safe.'),

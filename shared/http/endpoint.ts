@@ -5,7 +5,7 @@ import type { IdempotencyContext } from '../commands/payments.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { ApiError, errors } from '../domain/errors.ts';
 import type { RouteSpec } from '../routes.ts';
-import { authenticate, errorAnswer, errorResponder, idempotency, jsonBody } from './middlewares.ts';
+import { authenticate, errorAnswer, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
 import { describeFirstIssue } from './schemas.ts';
 import { jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
@@ -72,6 +72,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
     .use(errorResponder())
     .use(jsonBody())
     .use(authenticate())
+    .use(rateLimit())
     .use(idempotency())
     .handler(async (event, context) => {
       const state = context.paygate;
@@ -102,6 +103,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       idempotency: null,
       replayed: false,
       errorCode: null,
+      rateLimit: null,
     };
     const context = Object.assign(Object.create(lambdaContext ?? null) as Context, { paygate: state }) as PaygateContext;
     let result: HttpResult;
@@ -117,7 +119,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       state.errorCode = 'internal_error';
       result = errorAnswer(errors.internal(), state.requestId);
     }
-    result.headers = { ...result.headers, 'x-request-id': state.requestId };
+    result.headers = { ...result.headers, 'x-request-id': state.requestId, ...rateLimitHeaders(state) };
     deps.logger.log(result.statusCode >= 500 ? 'error' : 'info', 'request', {
       request_id: state.requestId,
       method: spec.route.method,
@@ -129,5 +131,14 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       idempotent_replayed: state.replayed || undefined,
     });
     return result;
+  };
+}
+
+function rateLimitHeaders(state: RequestState): Record<string, string> {
+  if (!state.rateLimit) return {};
+  return {
+    'x-ratelimit-limit': String(state.rateLimit.limit),
+    'x-ratelimit-remaining': String(state.rateLimit.remaining),
+    'x-ratelimit-reset': String(state.rateLimit.resetEpochSeconds),
   };
 }

@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import canonicalize from 'canonicalize';
 import { authenticateApiKey } from '../commands/merchants.ts';
 import { ApiError, errors } from '../domain/errors.ts';
-import { IdempotencyLockLostError } from '../ports.ts';
+import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
 import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, PaygateContext>;
@@ -160,3 +160,37 @@ export const idempotency = (): Middleware => ({
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/** The windows a request counts against, by its route's rate-limit class. */
+function rateWindows(state: PaygateContext['paygate'], event: HttpEvent): RateWindow[] {
+  const limits = state.deps.settings.rateLimits;
+  switch (state.route.rateLimit) {
+    case null:
+      return [];
+    case 'payment':
+      return [
+        { key: `payment:${state.merchantId}`, limit: limits.paymentPerSecond, windowSeconds: 1 },
+        { key: `payment:${state.merchantId}`, limit: limits.paymentPerHour, windowSeconds: 3600 },
+      ];
+    case 'transaction':
+      return [{ key: `transaction:${state.merchantId}`, limit: limits.transactionPerSecond, windowSeconds: 1 }];
+    case 'public':
+      return [{ key: `public:${event.requestContext.http.sourceIp}`, limit: limits.publicPerSecond, windowSeconds: 1 }];
+  }
+}
+
+/**
+ * Rate limits, counted in the shared store (per merchant, or per client IP on public routes).
+ * Runs after authentication and before idempotency, so a 429 takes no idempotency key.
+ */
+export const rateLimit = (): Middleware => ({
+  before: async (request) => {
+    const state = request.context.paygate;
+    const nowMs = state.deps.clock.now().getTime();
+    for (const window of rateWindows(state, request.event)) {
+      const decision = await state.deps.rateLimiter.hit(window, nowMs);
+      if (state.rateLimit === null || decision.remaining < state.rateLimit.remaining || !decision.allowed) state.rateLimit = decision;
+      if (!decision.allowed) throw errors.rateLimited(Math.max(1, decision.resetEpochSeconds - Math.floor(nowMs / 1000)));
+    }
+  },
+});

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { IdempotencyContext } from '../commands/payments.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { RouteSpec } from '../routes.ts';
+import type { RateDecision } from '../ports.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string; headers: Record<string, string> };
@@ -16,6 +17,8 @@ export interface RequestState {
   idempotency: IdempotencyContext | null;
   replayed: boolean;
   errorCode: string | null;
+  /** The binding rate-limit window of this request, for the X-RateLimit-* headers. */
+  rateLimit: RateDecision | null;
 }
 
 export type PaygateContext = Context & { paygate: RequestState };

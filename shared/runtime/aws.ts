@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../adapters/dynamodb/store.ts';
 import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
 import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
@@ -23,8 +24,11 @@ function required(name: string): string {
 /** The composition root of the Lambda runtime: AWS adapters, configured by the stack's environment. */
 export function awsDependencies(): Dependencies {
   const keyService = new KmsKeyService(new KMSClient({}), required('PAYGATE_CARD_KEY_ID'), required('PAYGATE_FINGERPRINT_KEY_ID'));
+  const dynamo = new DynamoDBClient({});
+  const tableName = required('PAYGATE_TABLE_NAME');
   return {
-    store: new DynamoDbStore(new DynamoDBClient({}), required('PAYGATE_TABLE_NAME')),
+    store: new DynamoDbStore(dynamo, tableName),
+    rateLimiter: new DynamoDbRateLimiter(dynamo, tableName),
     vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
     issuer: new SimulatedIssuer(randomBytes),
     clock: systemClock,

@@ -19,7 +19,7 @@ async function allTransactions(paymentId: string) {
 
 function settle<T>(promises: Promise<T>[]) {
   return Promise.allSettled(promises).then((results) => ({
-    succeeded: results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value),
+    succeeded: results.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled').map((r) => r.value),
     failed: results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown),
   }));
 }

@@ -3,7 +3,8 @@ import { endpoint as authorizeEndpoint } from '../../functions/payments/authoriz
 import { createMerchant, hashApiKey, revokeApiKey, issueApiKey, authenticateApiKey } from '../../shared/commands/merchants.ts';
 import { capturePayment, createPayment } from '../../shared/commands/payments.ts';
 import { buildHandler } from '../../shared/http/endpoint.ts';
-import { IdempotencyLockLostError, type Issuer, type Transaction } from '../../shared/ports.ts';
+import type { Transaction } from '../../shared/domain/payment.ts';
+import { IdempotencyLockLostError, type Issuer } from '../../shared/ports.ts';
 import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 import { httpEvent } from '../support/events.ts';
 

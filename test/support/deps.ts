@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
@@ -43,12 +44,14 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
   const clock = new ManualClock();
   return {
     store: new DynamoDbStore(client, tableName),
+    rateLimiter: new DynamoDbRateLimiter(client, tableName),
     vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
     issuer: new SimulatedIssuer(randomBytes),
     ids: cryptoIds,
     logger: jsonLogger((line) => logLines.push(line), 'debug'),
     fraudRules: DEFAULT_FRAUD_RULES,
-    settings: { authorizationTtlSeconds: 604_800, idempotencyTtlSeconds: 86_400, apiKeyPrefix: 'sk_test_', publicUrl: 'http://localhost:3000' },
+    settings: { authorizationTtlSeconds: 604_800, idempotencyTtlSeconds: 86_400, apiKeyPrefix: 'sk_test_', publicUrl: 'http://localhost:3000',
+      rateLimits: { paymentPerSecond: 1000, paymentPerHour: 100_000, transactionPerSecond: 1000, publicPerSecond: 1000 } },
     isAdmin: () => false,
     ...overrides,
     clock,

@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { endpoint as getPaymentEndpoint } from '../../functions/payments/get-payment.ts';
+import { endpoint as listTransactionsEndpoint } from '../../functions/transactions/list-transactions.ts';
+import { createMerchant } from '../../shared/commands/merchants.ts';
+import { buildHandler } from '../../shared/http/endpoint.ts';
+import { testDependencies, type TestDependencies } from '../support/deps.ts';
+import { httpEvent } from '../support/events.ts';
+
+let deps: TestDependencies;
+
+beforeAll(async () => {
+  deps = await testDependencies();
+  deps.settings.rateLimits = { paymentPerSecond: 3, paymentPerHour: 5, transactionPerSecond: 2, publicPerSecond: 50 };
+  deps.clock.set(new Date('2026-11-24T10:00:00.000Z'));
+});
+
+const getPayment = (apiKey: string) =>
+  httpEvent({
+    method: 'GET',
+    path: '/api/v1/payments/pay_000000000000000000000000',
+    routePath: '/api/v1/payments/{id}',
+    pathParameters: { id: 'pay_000000000000000000000000' },
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+
+describe('rate limits counted in the shared store', () => {
+  it('holds the per-second limit across two function instances and answers 429 with Retry-After', async () => {
+    const { key } = await createMerchant(deps, 'Busy Merchant');
+    const instanceA = buildHandler(getPaymentEndpoint, deps);
+    const instanceB = buildHandler(getPaymentEndpoint, deps);
+
+    const answers = [];
+    for (const handler of [instanceA, instanceB, instanceA, instanceB]) answers.push(await handler(getPayment(key.apiKey)));
+
+    expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 404, 429]);
+    const limited = answers[3]!;
+    expect(JSON.parse(limited.body).error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+    expect(answers[0]!.headers['x-ratelimit-limit']).toBe('3');
+    expect(answers[0]!.headers['x-ratelimit-remaining']).toBe('2');
+    expect(answers[0]!.headers['x-ratelimit-reset']).toBe(String(Date.parse('2026-11-24T10:00:01.000Z') / 1000));
+  });
+
+  it('opens again in the next second, until the hourly limit is used up', async () => {
+    const { key } = await createMerchant(deps, 'Hourly Merchant');
+    const handler = buildHandler(getPaymentEndpoint, deps);
+    const statuses: number[] = [];
+    for (let second = 0; second < 3; second++) {
+      for (let i = 0; i < 2; i++) statuses.push((await handler(getPayment(key.apiKey))).statusCode);
+      deps.clock.advance(1000);
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+    const hourly = await handler(getPayment(key.apiKey));
+    expect(hourly.statusCode).toBe(429);
+    expect(Number(hourly.headers['retry-after'])).toBeGreaterThan(1);
+  });
+
+  it('counts each merchant and each class separately', async () => {
+    const a = await createMerchant(deps, 'A');
+    const b = await createMerchant(deps, 'B');
+    const payments = buildHandler(getPaymentEndpoint, deps);
+    const transactions = buildHandler(listTransactionsEndpoint, deps);
+    for (let i = 0; i < 3; i++) await payments(getPayment(a.key.apiKey));
+
+    expect((await payments(getPayment(a.key.apiKey))).statusCode).toBe(429);
+    expect((await payments(getPayment(b.key.apiKey))).statusCode).toBe(404);
+    const list = await transactions(
+      httpEvent({ method: 'GET', path: '/api/v1/transactions', headers: { authorization: `Bearer ${a.key.apiKey}` } }),
+    );
+    expect(list.statusCode).toBe(200);
+    expect(list.headers['x-ratelimit-limit']).toBe('2');
+  });
+});
