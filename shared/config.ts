@@ -13,6 +13,12 @@ export const EnvironmentSchema = z.object({
   RATE_LIMIT_PAYMENT_PER_HOUR: positiveInt(10_000),
   RATE_LIMIT_TRANSACTION_PER_SECOND: positiveInt(100),
   RATE_LIMIT_PUBLIC_PER_SECOND: positiveInt(50),
+  WEBHOOK_RETRY_DELAYS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'a comma-separated list of seconds')
+    .default('300,900,3600,21600')
+    .transform((list) => list.split(',').map(Number)),
+  WEBHOOK_EVENT_TTL_SECONDS: seconds(86_400),
   PAYGATE_STAGE: z.enum(['test', 'live']).default('test'),
   PAYGATE_PUBLIC_URL: z.string().url().optional(),
 });
@@ -29,6 +35,9 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     apiKeyPrefix: e.PAYGATE_STAGE === 'live' ? 'sk_live_' : 'sk_test_',
     publicUrl: (e.PAYGATE_PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, ''),
+    webhookRetryDelaysSeconds: e.WEBHOOK_RETRY_DELAYS,
+    webhookEventTtlSeconds: e.WEBHOOK_EVENT_TTL_SECONDS,
+    eventRetentionSeconds: 30 * 86_400,
     rateLimits: {
       paymentPerSecond: e.RATE_LIMIT_PAYMENT_PER_SECOND,
       paymentPerHour: e.RATE_LIMIT_PAYMENT_PER_HOUR,

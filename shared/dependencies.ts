@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, Issuer, RateLimiter, Store, Vault } from './ports.ts';
+import type { Clock, IdGenerator, Issuer, RateLimiter, Store, Vault, WebhookTransport } from './ports.ts';
 import type { Logger } from './logger.ts';
 import type { FraudRule } from './domain/fraud.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -11,6 +11,12 @@ export interface Settings {
   apiKeyPrefix: 'sk_test_' | 'sk_live_';
   publicUrl: string;
   rateLimits: RateLimitSettings;
+  /** Seconds before attempts 2..5. */
+  webhookRetryDelaysSeconds: number[];
+  /** A delivery not done this long after its event is expired. */
+  webhookEventTtlSeconds: number;
+  /** Events are kept (and readable) this long. */
+  eventRetentionSeconds: number;
 }
 
 export interface RateLimitSettings {
@@ -24,6 +30,7 @@ export interface RateLimitSettings {
 export interface Dependencies {
   store: Store;
   rateLimiter: RateLimiter;
+  webhookTransport: WebhookTransport;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

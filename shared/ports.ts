@@ -5,7 +5,9 @@
 import type { CardBrand, ValidCard } from './domain/cards.ts';
 import type { IdKind } from './domain/ids.ts';
 import type { Currency } from './domain/money.ts';
+import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
 import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
+import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
 
 export interface Clock {
   now(): Date;
@@ -33,10 +35,18 @@ export interface SealedCardNumber {
   tag: string;
 }
 
+/** A sealed secret: a card number, or a webhook endpoint's signing secret. */
+export type SealedSecret = SealedCardNumber;
+
 export interface CardContext {
   merchantId: string;
+  /** What the secret belongs to: the card token, or the webhook endpoint id. */
   token: string;
+  /** Card numbers by default; webhook secrets are sealed under their own purpose. */
+  purpose?: SealPurpose;
 }
+
+export type SealPurpose = 'card-number' | 'webhook-secret';
 
 export interface Vault {
   seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber>;
@@ -128,6 +138,32 @@ export interface PaymentCommit {
   transaction: Transaction;
   cardToken?: CardTokenRecord;
   idempotency?: { lock: IdempotencyLock; answer: StoredAnswer };
+  /** The event reporting this change: no change without its event, no event without its change. */
+  event: PaygateEvent;
+  /** Work the change schedules (dispatching its event, expiring its authorization). */
+  work: DueWork[];
+}
+
+export interface EventQuery {
+  type?: EventType | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface DeliveryQuery {
+  eventId?: string | undefined;
+  endpointId?: string | undefined;
+  status?: DeliveryStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** The commit failed because the record changed since it was read. */
+export class RecordChangedError extends Error {
+  constructor() {
+    super('The record changed since it was read.');
+    this.name = 'RecordChangedError';
+  }
 }
 
 export interface TransactionQuery {
@@ -176,6 +212,42 @@ export interface Store {
   completeIdempotent(lock: IdempotencyLock, answer: StoredAnswer): Promise<void>;
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
+
+  getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
+  listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;
+
+  createWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null>;
+  listWebhookEndpoints(merchantId: string): Promise<WebhookEndpoint[]>;
+  /** Replaces the secrets if the endpoint still has `expectedSecretCount` of them (else RecordChangedError). */
+  replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number): Promise<void>;
+  deleteWebhookEndpoint(merchantId: string, endpointId: string): Promise<boolean>;
+
+  /** Creates the delivery and its first attempt's work, unless that delivery exists already. */
+  createDelivery(delivery: WebhookDelivery, work: DueWork): Promise<boolean>;
+  getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null>;
+  listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
+  /** Saves a delivery if its version is still `next.version - 1`, with the work of its next attempt. */
+  saveDelivery(next: WebhookDelivery, work: DueWork | null): Promise<void>;
+
+  scheduleWork(work: DueWork): Promise<void>;
+  /** Takes up to `max` items due at `now`, each leased until `leaseUntil` so no other worker takes it meanwhile. */
+  claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]>;
+  completeWork(work: DueWork): Promise<void>;
+}
+
+// ---------- Webhook transport ----------
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/** Posts one webhook; resolves with the status code, rejects on network errors and time-outs. */
+export interface WebhookTransport {
+  post(request: WebhookRequest): Promise<{ statusCode: number; bodyExcerpt: string }>;
 }
 
 // ---------- Rate limits ----------

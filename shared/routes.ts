@@ -15,13 +15,19 @@ export interface RouteSpec {
   handler: string;
   auth: AuthKind;
   rateLimit: RateLimitClass | null;
+  /**
+   * What the function may do with the vault key: `seal` (tokenize a card or a webhook secret:
+   * KMS GenerateDataKey and the fingerprint MAC). Functions without it get no KMS permission on
+   * the vault keys. (The webhook worker, not an HTTP route, opens webhook secrets: Decrypt.)
+   */
+  cardAccess?: 'seal';
 }
 
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null },
 
-  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment' },
-  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment' },
+  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },
+  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },
   capturePayment: { method: 'POST', path: '/api/v1/payments/{id}/capture', handler: 'payments/capture-payment', auth: 'api_key', rateLimit: 'payment' },
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
@@ -29,6 +35,15 @@ export const ROUTES = {
 
   getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction' },
   listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction' },
+
+  createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'seal' },
+  listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction' },
+  deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
+  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'seal' },
+  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction' },
+  retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
+  listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction' },
+  getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction' },
 
   createMerchant: { method: 'POST', path: '/api/admin/merchants', handler: 'admin/create-merchant', auth: 'admin', rateLimit: null },
   createApiKey: { method: 'POST', path: '/api/admin/merchants/{id}/api-keys', handler: 'admin/create-api-key', auth: 'admin', rateLimit: null },

@@ -1,5 +1,5 @@
 import { listTransactions } from '../../shared/commands/transactions.ts';
-import { transactionView } from '../../shared/domain/views.ts';
+import { listView, transactionView } from '../../shared/domain/views.ts';
 import { defineEndpoint } from '../../shared/http/endpoint.ts';
 import { ListTransactionsQuery } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
@@ -8,10 +8,7 @@ import { lambdaHandler } from '../../shared/runtime/aws.ts';
 export const endpoint = defineEndpoint({
   route: ROUTES.listTransactions,
   query: ListTransactionsQuery,
-  run: async ({ query, merchantId, deps }) => {
-    const page = await listTransactions(deps, merchantId, query);
-    return { object: 'list', data: page.items.map(transactionView), limit: query.limit, offset: query.offset, has_more: page.hasMore };
-  },
+  run: async ({ query, merchantId, deps }) => listView(await listTransactions(deps, merchantId, query), query, transactionView),
 });
 
 export const handler = lambdaHandler(endpoint);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { fetchWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
 import { cryptoIds, systemClock } from '../../shared/adapters/system.ts';
@@ -18,6 +19,7 @@ import { consoleLogger, type Logger } from '../../shared/logger.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
+import { startWorker } from './worker.ts';
 
 export const LOCAL_TABLE_NAME = 'paygate';
 
@@ -48,6 +50,12 @@ async function loadEndpoints(routes: RouteSpec[]): Promise<Map<RouteSpec, AnyEnd
     loaded.set(route, module.endpoint);
   }
   return loaded;
+}
+
+/** How often the worker looks for due work (deliveries, retries, expiries). */
+function workerIntervalMs(env: NodeJS.ProcessEnv): number {
+  const value = Number(env['PAYGATE_WORKER_INTERVAL_MS'] ?? 500);
+  return Number.isInteger(value) && value >= 10 ? value : 500;
 }
 
 function adminCheck(adminKey: string | undefined): Dependencies['isAdmin'] {
@@ -107,26 +115,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     const port = (server.address() as AddressInfo).port;
 
+    const settings = readSettings(env, `http://localhost:${port}`);
     const deps: Dependencies = {
-      store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME),
+      store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME, { eventRetentionSeconds: settings.eventRetentionSeconds }),
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
+      webhookTransport: fetchWebhookTransport,
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),
       clock: systemClock,
       ids: cryptoIds,
       logger,
       fraudRules: DEFAULT_FRAUD_RULES,
-      settings: readSettings(env, `http://localhost:${port}`),
+      settings,
       isAdmin: adminCheck(adminKey),
     };
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
     mount(mounted);
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);
+    const worker = startWorker(deps, workerIntervalMs(env));
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
+        await worker.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeAllConnections();

@@ -4,6 +4,7 @@ import { assessFraud } from '../domain/fraud.ts';
 import type { Currency } from '../domain/money.ts';
 import {
   decideCapture,
+  decideExpiry,
   decideRefund,
   decideVoid,
   type Customer,
@@ -13,6 +14,7 @@ import {
 } from '../domain/payment.ts';
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { announce, dueWork, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
 import { PaymentChangedError, type IdempotencyLock, type IssuerResponse, type StoredAnswer } from '../ports.ts';
 
 /**
@@ -131,10 +133,16 @@ export async function createPayment(
       ? errors.fraudDeclined(paymentId)
       : errors.cardDeclined(issuerResponse.declineCode, paymentId);
 
+  const { event, work: dispatch } = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), now);
+  const expiry = payment.status === 'authorized' && expiresAt !== null
+    ? [dueWork(deps, 'expire_authorization', paymentId, merchantId, new Date(expiresAt))]
+    : [];
   await deps.store.commitPayment({
     payment,
     precondition: null,
     transaction,
+    event,
+    work: [dispatch, ...expiry],
     cardToken: {
       token,
       merchantId,
@@ -178,6 +186,14 @@ export async function refundPayment(
   return changePayment(deps, merchantId, paymentId, (p, now) => decideRefund(p, amount, reason, now), idempotency);
 }
 
+/**
+ * Expires an uncaptured authorization whose time has come; does nothing if it was captured,
+ * voided or already expired meanwhile (the commit's precondition settles a race with a capture).
+ */
+export async function expireAuthorization(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
+  return changePayment(deps, merchantId, paymentId, (p, now) => decideExpiry(p, now), undefined);
+}
+
 export async function getPayment(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
   const payment = await deps.store.getPayment(merchantId, paymentId);
   if (!payment) throw errors.notFound('payment');
@@ -196,17 +212,23 @@ async function changePayment(
   deps: Dependencies,
   merchantId: string,
   paymentId: string,
-  decide: (payment: Payment, now: Date) => PaymentTransition,
+  decide: (payment: Payment, now: Date) => PaymentTransition | null,
   idempotency: IdempotencyContext | undefined,
 ): Promise<Payment> {
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     const current = await getPayment(deps, merchantId, paymentId);
-    const { next, transaction, precondition } = decide(current, deps.clock.now());
+    const now = deps.clock.now();
+    const transition = decide(current, now);
+    if (transition === null) return current;
+    const { next, transaction, precondition } = transition;
+    const { event, work } = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(next), now);
     try {
       await deps.store.commitPayment({
         payment: next,
         precondition,
         transaction: { ...transaction, id: deps.ids.next('transaction') },
+        event,
+        work: [work],
         ...idempotencyPart(idempotency, successAnswer(idempotency, next)),
       });
       markCommitted(idempotency);

@@ -9,6 +9,8 @@ export const ID_PREFIXES = {
   paymentIntent: 'pi_',
   event: 'evt_',
   webhookEndpoint: 'we_',
+  webhookDelivery: 'whd_',
+  work: 'wrk_',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

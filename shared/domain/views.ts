@@ -1,4 +1,6 @@
+import { eventBody, type PaygateEvent } from './events.ts';
 import type { Payment, Transaction } from './payment.ts';
+import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
 
 /** The payment as the API shows it (snake_case, no merchant id, no version). */
 export function paymentView(p: Payment) {
@@ -54,3 +56,42 @@ export function transactionView(t: Transaction) {
   };
 }
 export type TransactionView = ReturnType<typeof transactionView>;
+
+export function eventView(event: PaygateEvent): unknown {
+  return JSON.parse(eventBody(event));
+}
+
+/** The secret is shown only when it is created (or rotated), never on reads. */
+export function webhookEndpointView(endpoint: WebhookEndpoint, secret?: string) {
+  return {
+    id: endpoint.id,
+    object: 'webhook_endpoint' as const,
+    url: endpoint.url,
+    events: endpoint.events.length ? endpoint.events : ['*'],
+    created_at: endpoint.createdAt,
+    ...(secret === undefined ? {} : { secret }),
+  };
+}
+
+export function deliveryView(d: WebhookDelivery) {
+  return {
+    id: d.id,
+    object: 'webhook_delivery' as const,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    endpoint_id: d.endpointId,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    last_attempt_at: d.lastAttemptAt,
+    next_attempt_at: d.nextAttemptAt,
+    created_at: d.createdAt,
+  };
+}
+
+/** The list shape every list endpoint answers. */
+export function listView<T, V>(page: { items: T[]; hasMore: boolean }, query: { limit: number; offset: number }, view: (item: T) => V) {
+  return { object: 'list' as const, data: page.items.map(view), limit: query.limit, offset: query.offset, has_more: page.hasMore };
+}

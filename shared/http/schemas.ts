@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { TRANSACTION_STATUSES } from '../domain/payment.ts';
 import { MAX_AMOUNT, MIN_AMOUNT, SUPPORTED_CURRENCIES } from '../domain/money.ts';
 import { idPattern } from '../domain/ids.ts';
+import { EVENT_TYPES } from '../domain/events.ts';
+import { DELIVERY_STATUSES, isAllowedCallbackUrl } from '../domain/webhooks.ts';
 
 export const Amount = z.number().int().min(MIN_AMOUNT).max(MAX_AMOUNT);
 
@@ -67,10 +69,41 @@ export const TransactionIdParams = z.object({ id: z.string().regex(idPattern('tr
 /** Offsets are read through in DynamoDB, so they are bounded. */
 export const MAX_LIST_OFFSET = 10_000;
 
-export const ListTransactionsQuery = z.strictObject({
-  status: z.enum(TRANSACTION_STATUSES).optional(),
+const Paging = {
   limit: z.coerce.number().int().min(1).max(100).default(10),
   offset: z.coerce.number().int().min(0).max(MAX_LIST_OFFSET).default(0),
+};
+
+export const ListTransactionsQuery = z.strictObject({ status: z.enum(TRANSACTION_STATUSES).optional(), ...Paging });
+
+/** https, or http on localhost/127.0.0.1 for testing (API.md). */
+export const CallbackUrl = z.string().max(2048).refine(isAllowedCallbackUrl, {
+  message: 'must be an https URL (http only for localhost and 127.0.0.1)',
+});
+
+export const CreateWebhookEndpointBody = z.strictObject({
+  url: CallbackUrl,
+  /** `['*']` (or no `events`) means every event type, including types added later. */
+  events: z
+    .array(z.enum([...EVENT_TYPES, '*']))
+    .min(1)
+    .max(EVENT_TYPES.length + 1)
+    .optional()
+    .transform((events) => (events === undefined || events.includes('*') ? [] : events.filter((e) => e !== '*'))),
+});
+
+const idParam = (kind: Parameters<typeof idPattern>[0]) => z.object({ id: z.string().regex(idPattern(kind)) });
+export const WebhookEndpointIdParams = idParam('webhookEndpoint');
+export const DeliveryIdParams = idParam('webhookDelivery');
+export const EventIdParams = idParam('event');
+
+export const ListEventsQuery = z.strictObject({ type: z.enum(EVENT_TYPES).optional(), ...Paging });
+
+export const ListDeliveriesQuery = z.strictObject({
+  event_id: z.string().regex(idPattern('event')).optional(),
+  endpoint_id: z.string().regex(idPattern('webhookEndpoint')).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  ...Paging,
 });
 
 export const CreateMerchantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });

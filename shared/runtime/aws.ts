@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../adapters/dynamodb/store.ts';
+import { fetchWebhookTransport } from '../adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
 import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
 import { cryptoIds, systemClock } from '../adapters/system.ts';
 import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import { readSettings } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
+import type { Vault } from '../ports.ts';
 import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
@@ -23,13 +25,21 @@ function required(name: string): string {
 
 /** The composition root of the Lambda runtime: AWS adapters, configured by the stack's environment. */
 export function awsDependencies(): Dependencies {
-  const keyService = new KmsKeyService(new KMSClient({}), required('PAYGATE_CARD_KEY_ID'), required('PAYGATE_FINGERPRINT_KEY_ID'));
+  // Only the functions the route table grants card access get the key ids (and the IAM to use them).
+  const cardKeyId = process.env['PAYGATE_CARD_KEY_ID'];
+  const vault = cardKeyId
+    ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, required('PAYGATE_FINGERPRINT_KEY_ID')), {
+        dataKeyMaxAgeMs: 5 * 60_000,
+        dataKeyMaxUses: 10_000,
+      })
+    : noCardAccess;
   const dynamo = new DynamoDBClient({});
   const tableName = required('PAYGATE_TABLE_NAME');
   return {
     store: new DynamoDbStore(dynamo, tableName),
     rateLimiter: new DynamoDbRateLimiter(dynamo, tableName),
-    vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
+    webhookTransport: fetchWebhookTransport,
+    vault,
     issuer: new SimulatedIssuer(randomBytes),
     clock: systemClock,
     ids: cryptoIds,
@@ -40,6 +50,11 @@ export function awsDependencies(): Dependencies {
     isAdmin: (event) => 'authorizer' in event.requestContext && event.requestContext.authorizer !== undefined,
   };
 }
+
+const refuse = async (): Promise<never> => {
+  throw new Error('this function has no access to card data');
+};
+const noCardAccess: Vault = { seal: refuse, open: refuse, fingerprint: refuse };
 
 let shared: Dependencies | undefined;
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { fetchWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
 import { cryptoIds } from '../../shared/adapters/system.ts';
@@ -45,13 +46,17 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
   return {
     store: new DynamoDbStore(client, tableName),
     rateLimiter: new DynamoDbRateLimiter(client, tableName),
+    webhookTransport: fetchWebhookTransport,
     vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
     issuer: new SimulatedIssuer(randomBytes),
     ids: cryptoIds,
     logger: jsonLogger((line) => logLines.push(line), 'debug'),
     fraudRules: DEFAULT_FRAUD_RULES,
     settings: { authorizationTtlSeconds: 604_800, idempotencyTtlSeconds: 86_400, apiKeyPrefix: 'sk_test_', publicUrl: 'http://localhost:3000',
-      rateLimits: { paymentPerSecond: 1000, paymentPerHour: 100_000, transactionPerSecond: 1000, publicPerSecond: 1000 } },
+      rateLimits: { paymentPerSecond: 1000, paymentPerHour: 100_000, transactionPerSecond: 1000, publicPerSecond: 1000 },
+      webhookRetryDelaysSeconds: [300, 900, 3600, 21600],
+      webhookEventTtlSeconds: 86_400,
+      eventRetentionSeconds: 30 * 86_400 },
     isAdmin: () => false,
     ...overrides,
     clock,

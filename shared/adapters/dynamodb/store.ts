@@ -3,16 +3,7 @@ import {
   TransactionCanceledException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Payment, Transaction } from '../../domain/payment.ts';
 import {
@@ -29,39 +20,19 @@ import {
   type StoredAnswer,
   type TransactionQuery,
 } from '../../ports.ts';
+import { OutboxStore } from './outbox-store.ts';
 import { TABLE } from './table.ts';
+import { keys, strip, type Item, type TransactItem } from './table-access.ts';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Item = Record<string, unknown>;
+const THIRTY_DAYS_SECONDS = 30 * 86_400;
 
-const keys = {
-  merchant: (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' }),
-  merchantKey: (merchantId: string, keyId: string) => ({ pk: `MERCHANT#${merchantId}`, sk: `APIKEY#${keyId}` }),
-  apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
-  payment: (id: string) => ({ pk: `PAYMENT#${id}`, sk: 'PAYMENT' }),
-  transaction: (id: string) => ({ pk: `TXN#${id}`, sk: 'TXN' }),
-  token: (token: string) => ({ pk: `TOKEN#${token}`, sk: 'TOKEN' }),
-  idempotency: (recordId: string) => ({ pk: `IDEMPOTENCY#${recordId}`, sk: 'IDEMPOTENCY' }),
-};
+/** The store: payments, merchants and idempotency here; events, webhooks and due work in OutboxStore. */
+export class DynamoDbStore extends OutboxStore implements Store {
+  private readonly eventRetentionSeconds: number;
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'ttl'];
-
-function strip<T>(item: Item): T {
-  const copy: Item = { ...item };
-  for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
-  return copy as T;
-}
-
-/** Transactions conflicting with another transaction on the same item are retried this many times. */
-const TRANSACTION_CONFLICT_RETRIES = 5;
-
-export class DynamoDbStore implements Store {
-  private readonly doc: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(client: DynamoDBClient, tableName: string) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.tableName = tableName;
+  constructor(client: DynamoDBClient, tableName: string, options: { eventRetentionSeconds?: number } = {}) {
+    super(client, tableName);
+    this.eventRetentionSeconds = options.eventRetentionSeconds ?? THIRTY_DAYS_SECONDS;
   }
 
   // ---------- merchants and keys ----------
@@ -157,31 +128,10 @@ export class DynamoDbStore implements Store {
     return strip<Transaction>(Item);
   }
 
-  async listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>> {
-    const index = query.status ? TABLE.indexes.byMerchantStatus : TABLE.indexes.byMerchant;
-    const partition = query.status ? `MERCHANT#${merchantId}#TXN#${query.status}` : `MERCHANT#${merchantId}#TXN`;
-    // DynamoDB has no offset: read offset + limit + 1 newest items and keep the window.
-    const wanted = query.offset + query.limit + 1;
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey },
-          ExpressionAttributeValues: { ':pk': partition },
-          ScanIndexForward: false,
-          Limit: Math.min(wanted - items.length, 1000),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < wanted);
-    const window = items.slice(query.offset, query.offset + query.limit);
-    return { items: window.map((i) => strip<Transaction>(i)), hasMore: items.length > query.offset + query.limit };
+  listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>> {
+    return query.status
+      ? this.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#TXN#${query.status}`, query)
+      : this.newestFirst('byMerchant', `MERCHANT#${merchantId}#TXN`, query);
   }
 
   async commitPayment(commit: PaymentCommit): Promise<void> {
@@ -241,6 +191,9 @@ export class DynamoDbStore implements Store {
         },
       });
     }
+
+    items.push(this.eventItem(commit.event, this.eventRetentionSeconds));
+    for (const work of commit.work) items.push(this.put(this.workItem(work)));
 
     const idempotencyIndex = commit.idempotency ? items.length : -1;
     if (commit.idempotency) items.push(this.completeIdempotencyItem(commit.idempotency.lock, commit.idempotency.answer));
@@ -340,22 +293,6 @@ export class DynamoDbStore implements Store {
     } catch (error) {
       // Only the owner releases; a lock already taken over or completed is not ours to delete.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  private async transact(items: TransactItem[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
-      } catch (error) {
-        const conflictOnly =
-          error instanceof TransactionCanceledException &&
-          (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
-          !(error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
-        if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
-      }
     }
   }
 }

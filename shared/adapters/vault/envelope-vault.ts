@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import type { CardContext, SealedCardNumber, Vault } from '../../ports.ts';
+import type { CardContext, SealedCardNumber, SealPurpose, Vault } from '../../ports.ts';
 
 /**
  * The master-key service behind the vault: AWS KMS in the cloud, a key file locally. It never
@@ -31,7 +31,7 @@ interface CachedDataKey {
 const ALGORITHM = 'aes-256-gcm';
 
 /**
- * Envelope encryption of card numbers. The data key is bound to the merchant by the key
+ * Envelope encryption of card numbers (and of webhook signing secrets, under their own purpose). The data key is bound to the merchant by the key
  * service's encryption context, so it can be cached and reused for that merchant's cards
  * without a KMS call per payment; each card's ciphertext is bound to its merchant and token by
  * AES-GCM's additional authenticated data, so a ciphertext moved to another token will not open.
@@ -49,7 +49,7 @@ export class EnvelopeVault implements Vault {
   }
 
   async seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber> {
-    const dataKey = await this.encryptionKey(context.merchantId);
+    const dataKey = await this.encryptionKey(context.merchantId, context.purpose ?? 'card-number');
     const iv = randomBytes(12);
     const cipher = createCipheriv(ALGORITHM, dataKey.plaintext, iv);
     cipher.setAAD(additionalData(context));
@@ -65,7 +65,7 @@ export class EnvelopeVault implements Vault {
   }
 
   async open(sealed: SealedCardNumber, context: CardContext): Promise<string> {
-    const key = await this.decryptionKey(sealed.wrappedKey, context.merchantId);
+    const key = await this.decryptionKey(sealed.wrappedKey, context.merchantId, context.purpose ?? 'card-number');
     const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(additionalData(context));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
@@ -82,35 +82,37 @@ export class EnvelopeVault implements Vault {
     return createHmac('sha256', await key).update(cardNumber).digest('base64url').slice(0, 22);
   }
 
-  private async encryptionKey(merchantId: string): Promise<CachedDataKey> {
+  private async encryptionKey(merchantId: string, purpose: SealPurpose): Promise<CachedDataKey> {
     const now = this.options.now();
-    const cached = this.encryptionKeys.get(merchantId);
+    const cacheKey = `${purpose}:${merchantId}`;
+    const cached = this.encryptionKeys.get(cacheKey);
     if (cached && now - cached.createdAtMs < this.options.dataKeyMaxAgeMs && cached.uses < this.options.dataKeyMaxUses) {
       cached.uses++;
       return cached;
     }
-    const { plaintext, wrapped } = await this.keys.generateDataKey(keyContext(merchantId));
+    const { plaintext, wrapped } = await this.keys.generateDataKey(keyContext(merchantId, purpose));
     const fresh = { plaintext, wrapped, createdAtMs: now, uses: 1 };
-    this.encryptionKeys.set(merchantId, fresh);
+    this.encryptionKeys.set(cacheKey, fresh);
     return fresh;
   }
 
-  private async decryptionKey(wrappedKey: string, merchantId: string): Promise<Buffer> {
-    const cacheKey = `${merchantId}:${wrappedKey}`;
+  private async decryptionKey(wrappedKey: string, merchantId: string, purpose: SealPurpose): Promise<Buffer> {
+    const cacheKey = `${purpose}:${merchantId}:${wrappedKey}`;
     const now = this.options.now();
     const cached = this.decryptionKeys.get(cacheKey);
     if (cached && now - cached.createdAtMs < this.options.dataKeyMaxAgeMs) return cached.plaintext;
-    const plaintext = await this.keys.unwrapDataKey(Buffer.from(wrappedKey, 'base64'), keyContext(merchantId));
+    const plaintext = await this.keys.unwrapDataKey(Buffer.from(wrappedKey, 'base64'), keyContext(merchantId, purpose));
     if (this.decryptionKeys.size >= 100) this.decryptionKeys.clear();
     this.decryptionKeys.set(cacheKey, { plaintext, createdAtMs: now });
     return plaintext;
   }
 }
 
-function keyContext(merchantId: string): Record<string, string> {
-  return { purpose: 'paygate:card-number', merchant_id: merchantId };
+function keyContext(merchantId: string, purpose: SealPurpose): Record<string, string> {
+  return { purpose: `paygate:${purpose}`, merchant_id: merchantId };
 }
 
 function additionalData(context: CardContext): Buffer {
-  return Buffer.from(JSON.stringify(['paygate:card-number:v1', context.merchantId, context.token]), 'utf8');
+  const purpose = context.purpose ?? 'card-number';
+  return Buffer.from(JSON.stringify([`paygate:${purpose}:v1`, context.merchantId, context.token]), 'utf8');
 }

@@ -1,0 +1,269 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import type { DueWork, PaygateEvent } from '../../domain/events.ts';
+import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
+import { RecordChangedError, type DeliveryQuery, type EventQuery, type Page } from '../../ports.ts';
+import { TABLE } from './table.ts';
+import { keys, strip, TableAccess, type Item, type TransactItem } from './table-access.ts';
+
+/**
+ * Due work is indexed in gsi1 under a few shard partitions (`WORK#0`..`WORK#3`), sorted by due
+ * time, so that a worker can ask "what is due now?" without a scan and without one hot partition.
+ */
+export const WORK_SHARDS = 4;
+
+function workShard(id: string): number {
+  return createHash('sha256').update(id).digest()[0]! % WORK_SHARDS;
+}
+
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** Events, webhook endpoints, deliveries and due work: the outbox side of the store. */
+export class OutboxStore extends TableAccess {
+  /** The event item of a commit; kept `retentionSeconds` (TTL), listed per merchant and per type. */
+  protected eventItem(event: PaygateEvent, retentionSeconds: number): TransactItem {
+    return this.put({
+      ...keys.event(event.id),
+      entity: 'event',
+      gsi1pk: `MERCHANT#${event.merchantId}#EVENT`,
+      gsi1sk: `${event.createdAt}#${event.id}`,
+      gsi2pk: `MERCHANT#${event.merchantId}#EVENT#${event.type}`,
+      gsi2sk: `${event.createdAt}#${event.id}`,
+      ttl: epochSeconds(event.createdAt) + retentionSeconds,
+      ...event,
+    });
+  }
+
+  protected workItem(work: DueWork): Item {
+    return {
+      ...keys.work(work.id),
+      entity: 'work',
+      gsi1pk: `WORK#${workShard(work.id)}`,
+      gsi1sk: `${work.runAt}#${work.id}`,
+      ...work,
+    };
+  }
+
+  // ---------- events ----------
+
+  async getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId) }));
+    if (!Item || Item['merchantId'] !== merchantId) return null;
+    return strip<PaygateEvent>(Item);
+  }
+
+  listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
+    return query.type
+      ? this.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query)
+      : this.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query);
+  }
+
+  // ---------- webhook endpoints ----------
+
+  private endpointItem(endpoint: WebhookEndpoint): Item {
+    return {
+      ...keys.webhookEndpoint(endpoint.id),
+      entity: 'webhook_endpoint',
+      gsi1pk: `MERCHANT#${endpoint.merchantId}#WEBHOOK_ENDPOINT`,
+      gsi1sk: `${endpoint.createdAt}#${endpoint.id}`,
+      ...endpoint,
+    };
+  }
+
+  async createWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: this.endpointItem(endpoint), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.webhookEndpoint(endpointId), ConsistentRead: true }),
+    );
+    if (!Item || Item['merchantId'] !== merchantId) return null;
+    return strip<WebhookEndpoint>(Item);
+  }
+
+  async listWebhookEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.indexes.byMerchant.name,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT` },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items.map((i) => strip<WebhookEndpoint>(i));
+  }
+
+  async replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhookEndpoint(endpoint.id),
+          UpdateExpression: 'SET secrets = :secrets',
+          ConditionExpression: 'merchantId = :m AND size(secrets) = :count',
+          ExpressionAttributeValues: { ':secrets': endpoint.secrets, ':m': endpoint.merchantId, ':count': expectedSecretCount },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new RecordChangedError();
+      throw error;
+    }
+  }
+
+  async deleteWebhookEndpoint(merchantId: string, endpointId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.webhookEndpoint(endpointId),
+          ConditionExpression: 'merchantId = :m',
+          ExpressionAttributeValues: { ':m': merchantId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  // ---------- deliveries ----------
+
+  private deliveryItem(delivery: WebhookDelivery): Item {
+    return {
+      ...keys.delivery(delivery.id),
+      entity: 'webhook_delivery',
+      gsi1pk: `MERCHANT#${delivery.merchantId}#DELIVERY`,
+      gsi1sk: `${delivery.createdAt}#${delivery.id}`,
+      ...delivery,
+    };
+  }
+
+  async createDelivery(delivery: WebhookDelivery, work: DueWork): Promise<boolean> {
+    try {
+      await this.transact([this.put(this.deliveryItem(delivery)), this.put(this.workItem(work))]);
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.delivery(deliveryId), ConsistentRead: true }),
+    );
+    if (!Item || Item['merchantId'] !== merchantId) return null;
+    return strip<WebhookDelivery>(Item);
+  }
+
+  listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const equal = (attribute: string, value: string | undefined) => {
+      if (value === undefined) return;
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      conditions.push(`#${attribute} = :${attribute}`);
+    };
+    equal('eventId', query.eventId);
+    equal('endpointId', query.endpointId);
+    equal('status', query.status);
+    const filter = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+    return this.newestFirst('byMerchant', `MERCHANT#${merchantId}#DELIVERY`, query, filter);
+  }
+
+  async saveDelivery(next: WebhookDelivery, work: DueWork | null): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: this.deliveryItem(next),
+          ConditionExpression: '#version = :previous',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':previous': next.version - 1 },
+        },
+      },
+    ];
+    if (work) items.push(this.put(this.workItem(work)));
+    try {
+      await this.transact(items);
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
+      throw error;
+    }
+  }
+
+  // ---------- due work ----------
+
+  async scheduleWork(work: DueWork): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.workItem(work) }));
+  }
+
+  async claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]> {
+    const due: Item[] = [];
+    for (let shard = 0; shard < WORK_SHARDS && due.length < max; shard++) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.indexes.byMerchant.name,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :now',
+          ExpressionAttributeValues: { ':pk': `WORK#${shard}`, ':now': `${now.toISOString()}#~` },
+          Limit: max - due.length,
+        }),
+      );
+      due.push(...(out.Items ?? []));
+    }
+    const claimed: DueWork[] = [];
+    for (const item of due) {
+      const work = strip<DueWork>(item);
+      const leased = { ...work, runAt: leaseUntil.toISOString() };
+      try {
+        // The index is eventually consistent: the condition on the base item makes the claim exact.
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.work(work.id),
+            UpdateExpression: 'SET runAt = :lease, gsi1sk = :leaseSort',
+            ConditionExpression: 'runAt = :due',
+            ExpressionAttributeValues: { ':lease': leased.runAt, ':leaseSort': `${leased.runAt}#${work.id}`, ':due': work.runAt },
+          }),
+        );
+        claimed.push(leased);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    return claimed;
+  }
+
+  async completeWork(work: DueWork): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.work(work.id),
+          ConditionExpression: 'runAt = :lease',
+          ExpressionAttributeValues: { ':lease': work.runAt },
+        }),
+      );
+    } catch (error) {
+      // Rescheduled or taken over since: not ours to delete.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Page } from '../../ports.ts';
+import { TABLE } from './table.ts';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type Item = Record<string, unknown>;
+
+/** Primary keys of every item kind (the table's design is documented in table.ts). */
+export const keys = {
+  merchant: (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' }),
+  merchantKey: (merchantId: string, keyId: string) => ({ pk: `MERCHANT#${merchantId}`, sk: `APIKEY#${keyId}` }),
+  apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
+  payment: (id: string) => ({ pk: `PAYMENT#${id}`, sk: 'PAYMENT' }),
+  transaction: (id: string) => ({ pk: `TXN#${id}`, sk: 'TXN' }),
+  token: (token: string) => ({ pk: `TOKEN#${token}`, sk: 'TOKEN' }),
+  idempotency: (recordId: string) => ({ pk: `IDEMPOTENCY#${recordId}`, sk: 'IDEMPOTENCY' }),
+  event: (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' }),
+  webhookEndpoint: (id: string) => ({ pk: `WEBHOOK_ENDPOINT#${id}`, sk: 'WEBHOOK_ENDPOINT' }),
+  delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),
+  work: (id: string) => ({ pk: `WORK#${id}`, sk: 'WORK' }),
+};
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'ttl'];
+
+/** The domain record of an item: the item less its keys. */
+export function strip<T>(item: Item): T {
+  const copy: Item = { ...item };
+  for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
+  return copy as T;
+}
+
+/** Transactions conflicting with another transaction on the same item are retried this many times. */
+const TRANSACTION_CONFLICT_RETRIES = 5;
+
+/** What every part of the store shares: the document client, the table, transactions and list queries. */
+export class TableAccess {
+  protected readonly doc: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = tableName;
+  }
+
+  protected put(item: Item, condition = 'attribute_not_exists(pk)'): TransactItem {
+    return { Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } };
+  }
+
+  protected async transact(items: TransactItem[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const conflictOnly =
+          reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+        if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+  }
+
+  /**
+   * A merchant-wide list, newest first, with offset paging. DynamoDB has no offset: this reads
+   * offset + limit + 1 matching items and keeps the window (so offsets are bounded by the API).
+   */
+  protected async newestFirst<T>(
+    index: 'byMerchant' | 'byMerchantStatus',
+    partition: string,
+    page: { limit: number; offset: number },
+    filter?: { expression: string; names: Record<string, string>; values: Item },
+  ): Promise<Page<T>> {
+    const spec = TABLE.indexes[index];
+    const wanted = page.offset + page.limit + 1;
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: spec.name,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: filter?.expression,
+          ExpressionAttributeNames: { '#pk': spec.partitionKey, ...(filter?.names ?? {}) },
+          ExpressionAttributeValues: { ':pk': partition, ...(filter?.values ?? {}) },
+          ScanIndexForward: false,
+          Limit: filter ? 200 : Math.min(wanted - items.length, 1000),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < wanted);
+    const window = items.slice(page.offset, page.offset + page.limit);
+    return { items: window.map((i) => strip<T>(i)), hasMore: items.length > page.offset + page.limit };
+  }
+}

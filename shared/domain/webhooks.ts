@@ -1,0 +1,100 @@
+import type { EventType } from './events.ts';
+import type { SealedCardNumber } from '../ports.ts';
+
+export interface WebhookSecret {
+  sealed: SealedCardNumber;
+  /** Null for the current secret; set to rotation time + 24 h for the one it replaced. */
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  merchantId: string;
+  url: string;
+  /** Empty means every event. */
+  events: EventType[];
+  secrets: WebhookSecret[];
+  createdAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'expired';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'expired'];
+
+export interface WebhookDelivery {
+  id: string;
+  merchantId: string;
+  eventId: string;
+  eventType: EventType;
+  endpointId: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  /** At most a short, redacted excerpt of the receiver's answer or of the network error. */
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  /** A delivery not done by then is expired: event time + WEBHOOK_EVENT_TTL_SECONDS. */
+  deadline: string;
+  /** A merchant's retry of a failed or expired delivery: one attempt, no schedule, no deadline. */
+  manual: boolean;
+  createdAt: string;
+  version: number;
+}
+
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
+export function endpointWants(endpoint: WebhookEndpoint, type: EventType): boolean {
+  return endpoint.events.length === 0 || endpoint.events.includes(type);
+}
+
+/** The secrets that sign now: the current one and any replaced one still inside its 24 hours. */
+export function signingSecrets(endpoint: WebhookEndpoint, now: Date): WebhookSecret[] {
+  return endpoint.secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime());
+}
+
+export type AttemptOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+
+/**
+ * What an attempt leads to: succeeded; or, after a failure, another attempt after the next delay
+ * of the schedule; or `failed` once 5 attempts have failed; or `expired` when the next attempt
+ * would come after the deadline. `retryDelaysSeconds[k]` is the wait after failure k + 1.
+ */
+export function afterAttempt(
+  delivery: WebhookDelivery,
+  outcome: AttemptOutcome,
+  now: Date,
+  retryDelaysSeconds: readonly number[],
+  options: { manual: boolean } = { manual: false },
+): WebhookDelivery {
+  const at = now.toISOString();
+  const attempts = delivery.attempts + 1;
+  const base = {
+    ...delivery,
+    attempts,
+    lastStatusCode: outcome.statusCode,
+    lastError: outcome.ok ? null : outcome.error,
+    lastAttemptAt: at,
+    version: delivery.version + 1,
+  };
+  if (outcome.ok) return { ...base, status: 'succeeded', nextAttemptAt: null };
+  if (options.manual || attempts >= MAX_DELIVERY_ATTEMPTS) return { ...base, status: 'failed', nextAttemptAt: null };
+  const delay = retryDelaysSeconds[Math.min(attempts - 1, retryDelaysSeconds.length - 1)] ?? 0;
+  const next = new Date(now.getTime() + delay * 1000);
+  if (next.getTime() > Date.parse(delivery.deadline)) return { ...base, status: 'expired', nextAttemptAt: null };
+  return { ...base, status: 'pending', nextAttemptAt: next.toISOString() };
+}
+
+/** HTTP URLs are allowed only for the local machine, for testing; everything else must be https. */
+export function isAllowedCallbackUrl(raw: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === 'https:') return url.hostname.length > 0;
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+}
