@@ -10,23 +10,30 @@ export interface Logger {
   log(level: LogLevel, message: string, fields?: LogFields): void;
 }
 
+/** Secrets with a prefix first (their digits are theirs), then anything that could be a card number. */
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // 12-19 digits, possibly separated by spaces or dashes: anything that could be a card number.
-  [/\b(?:\d[ -]?){11,18}\d\b/g, '[REDACTED_NUMBER]'],
   [/\bsk_(?:test|live)_[0-9A-Za-z]+/g, 'sk_[REDACTED]'],
   [/\bwhsec_[0-9A-Za-z+/=]+/g, 'whsec_[REDACTED]'],
   [/_secret_[0-9A-Za-z]+/g, '_secret_[REDACTED]'],
+  // 12-19 digits, possibly separated by spaces or dashes, whatever they touch.
+  [/(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)/g, '[REDACTED_NUMBER]'],
 ];
 
 export function redact(text: string): string {
   return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
+const MAX_DEPTH = 6;
+
+/** Redacts every string, key included; what is too deep to walk is dropped, never written unread. */
 function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[TRUNCATED]';
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactValue(v, depth + 1)]));
 }
 
 export function jsonLogger(write: (line: string) => void, minLevel: LogLevel = 'info'): Logger {
@@ -34,7 +41,8 @@ export function jsonLogger(write: (line: string) => void, minLevel: LogLevel = '
   return {
     log(level, message, fields = {}) {
       if (order.indexOf(level) < order.indexOf(minLevel)) return;
-      const entry = redactValue({ level, time: new Date().toISOString(), message, ...fields });
+      // The entry's own fields come last, so a field named `level` or `message` cannot overwrite them.
+      const entry = redactValue({ ...fields, level, time: new Date().toISOString(), message });
       write(JSON.stringify(entry));
     },
   };

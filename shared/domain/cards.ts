@@ -90,9 +90,8 @@ export function validateCard(input: CardInput, now: Date): ValidCard {
   }
   const currentYear = now.getUTCFullYear();
   const currentMonth = now.getUTCMonth() + 1;
-  if (input.expYear < currentYear || (input.expYear === currentYear && input.expMonth < currentMonth)) {
-    throw errors.invalidExpiry('card.exp_year');
-  }
+  if (input.expYear < currentYear) throw errors.invalidExpiry('card.exp_year');
+  if (input.expYear === currentYear && input.expMonth < currentMonth) throw errors.invalidExpiry('card.exp_month');
   if (input.expYear > currentYear + 20) throw errors.invalidExpiry('card.exp_year');
 
   const cvvLength = brand === 'amex' ? 4 : 3;

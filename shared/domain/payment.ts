@@ -89,6 +89,11 @@ export interface PaymentTransition {
   precondition: PaymentPrecondition;
 }
 
+/** The domain's own guard: amounts are positive integers whatever the caller validated. */
+function requirePositiveAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount < 1) throw errors.invalidAmount('The amount must be a positive integer in minor units.');
+}
+
 /** An authorization past its expiry is treated as expired, whether or not the sweeper has run. */
 export function isAuthorizationExpired(payment: Payment, now: Date): boolean {
   if (payment.status === 'expired') return true;
@@ -134,6 +139,7 @@ export function decideCapture(payment: Payment, requested: number | undefined, n
   }
   if (isAuthorizationExpired(payment, now)) throw errors.authorizationExpired();
   const amount = requested ?? payment.amountCapturable;
+  requirePositiveAmount(amount);
   if (amount > payment.amountCapturable) {
     throw errors.amountTooHigh(`The capture amount may be at most ${payment.amountCapturable}.`);
   }
@@ -208,6 +214,7 @@ export function decideRefund(
   const remaining = payment.amountCaptured - payment.amountRefunded;
   if (remaining <= 0) throw errors.alreadyRefunded();
   const amount = requested ?? remaining;
+  requirePositiveAmount(amount);
   if (amount > remaining) {
     throw errors.amountTooHigh(`The refund amount may be at most ${remaining}, the captured amount not yet refunded.`);
   }

@@ -39,7 +39,7 @@ const ALGORITHM = 'aes-256-gcm';
 export class EnvelopeVault implements Vault {
   private readonly keys: KeyService;
   private readonly options: Required<EnvelopeVaultOptions>;
-  private readonly encryptionKeys = new Map<string, CachedDataKey>();
+  private readonly encryptionKeys = new Map<string, Promise<CachedDataKey>>();
   private readonly decryptionKeys = new Map<string, { plaintext: Buffer; createdAtMs: number }>();
   private readonly fingerprintKeys = new Map<string, Promise<Buffer>>();
 
@@ -86,14 +86,23 @@ export class EnvelopeVault implements Vault {
     const now = this.options.now();
     const cacheKey = `${purpose}:${merchantId}`;
     const cached = this.encryptionKeys.get(cacheKey);
-    if (cached && now - cached.createdAtMs < this.options.dataKeyMaxAgeMs && cached.uses < this.options.dataKeyMaxUses) {
-      cached.uses++;
-      return cached;
+    if (cached) {
+      const key = await cached;
+      if (now - key.createdAtMs < this.options.dataKeyMaxAgeMs && key.uses < this.options.dataKeyMaxUses) {
+        key.uses++;
+        return key;
+      }
+      if (this.encryptionKeys.get(cacheKey) !== cached) return this.encryptionKey(merchantId, purpose);
     }
-    const { plaintext, wrapped } = await this.keys.generateDataKey(keyContext(merchantId, purpose));
-    const fresh = { plaintext, wrapped, createdAtMs: now, uses: 1 };
+    // One request for a fresh key, shared by every seal that arrives while it is in flight.
+    const fresh = this.keys
+      .generateDataKey(keyContext(merchantId, purpose))
+      .then(({ plaintext, wrapped }) => ({ plaintext, wrapped, createdAtMs: now, uses: 0 }));
     this.encryptionKeys.set(cacheKey, fresh);
-    return fresh;
+    fresh.catch(() => this.encryptionKeys.delete(cacheKey));
+    const key = await fresh;
+    key.uses++;
+    return key;
   }
 
   private async decryptionKey(wrappedKey: string, merchantId: string, purpose: SealPurpose): Promise<Buffer> {
