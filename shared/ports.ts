@@ -271,3 +271,15 @@ export interface RateDecision {
 export interface RateLimiter {
   hit(window: RateWindow, nowMs: number): Promise<RateDecision>;
 }
+
+// ---------- Queue and scheduler of due work ----------
+
+/** Runs work as soon as possible: SQS in AWS, an in-process queue in the local gateway. */
+export interface EventQueue {
+  enqueue(work: DueWork): Promise<void>;
+}
+
+/** Runs work at its `runAt`: a Step Functions Wait in AWS, the work table's poller locally. */
+export interface Scheduler {
+  scheduleAt(work: DueWork): Promise<void>;
+}

@@ -1,23 +1,51 @@
-import { runDueWork } from '../../shared/commands/work.ts';
+import { InProcessEventQueue } from '../../shared/adapters/local/in-process-queue.ts';
+import { TableScheduler } from '../../shared/adapters/local/table-scheduler.ts';
+import { pollDueWork, processWork } from '../../shared/commands/work.ts';
 import type { Dependencies } from '../../shared/dependencies.ts';
+import type { DueWork } from '../../shared/domain/events.ts';
 
 /** A lease longer than a webhook's 10 s time-out, so a slow receiver is not attempted twice. */
 const LEASE_MS = 30_000;
 
+/** The consumer of the local queue: the Lambda worker's code; a failure leaves the item to its lease. */
+function consumer(deps: Dependencies): (work: DueWork) => Promise<void> {
+  return async (work) => {
+    try {
+      await processWork(deps, work);
+    } catch (error) {
+      deps.logger.log('error', 'due work failed; it runs again when its lease ends', {
+        work_id: work.id,
+        work_kind: work.kind,
+        error_name: error instanceof Error ? error.name : typeof error,
+        error_message: error instanceof Error ? error.message : undefined,
+      });
+    }
+  };
+}
+
+/** Polls once and waits for what it relayed to finish: the tests' "run everything due now". */
+export async function runDueWork(deps: Dependencies): Promise<number> {
+  const queue = new InProcessEventQueue(consumer(deps));
+  const relayed = await pollDueWork({ ...deps, queue, scheduler: new TableScheduler(deps.store) }, { leaseMs: LEASE_MS, max: 50 });
+  await queue.idle();
+  return relayed;
+}
+
 /**
- * The local twin of SQS + Step Functions: polls the due work kept in DynamoDB Local and runs it,
- * so a restart of the gateway loses no pending delivery or expiry.
+ * The local twin of the stream relay, Step Functions and SQS: polls the due work kept in DynamoDB
+ * Local and runs it through the same relay and consumer as AWS, so a restart loses nothing.
  */
 export function startWorker(deps: Dependencies, intervalMs: number): { stop(): Promise<void> } {
+  const queue = new InProcessEventQueue(consumer(deps));
+  const relay = { ...deps, queue, scheduler: new TableScheduler(deps.store) };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let polling: Promise<void> = Promise.resolve();
 
   const tick = () => {
-    running = (async () => {
+    polling = (async () => {
       try {
-        // Drain what is due before sleeping again.
-        while (!stopped && (await runDueWork(deps, { leaseMs: LEASE_MS, max: 16 })) > 0);
+        while (!stopped && (await pollDueWork(relay, { leaseMs: LEASE_MS, max: 16 })) > 0);
       } catch (error) {
         deps.logger.log('error', 'worker poll failed', { error_message: error instanceof Error ? error.message : String(error) });
       }
@@ -29,7 +57,8 @@ export function startWorker(deps: Dependencies, intervalMs: number): { stop(): P
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      await polling;
+      await queue.idle();
     },
   };
 }

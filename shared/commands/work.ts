@@ -1,6 +1,7 @@
 import { ApiError } from '../domain/errors.ts';
 import type { DueWork } from '../domain/events.ts';
 import type { Dependencies } from '../dependencies.ts';
+import type { EventQueue, Scheduler } from '../ports.ts';
 import { expireAuthorization } from './payments.ts';
 import { deliverWebhook, dispatchEvent } from './webhooks.ts';
 
@@ -22,26 +23,30 @@ export async function runWork(deps: Dependencies, work: DueWork): Promise<void> 
 }
 
 /**
- * Claims what is due, runs it, and deletes each item once done. An item whose run fails (or
- * whose worker dies) stays leased and is taken again when the lease ends: at least once.
+ * The local relay: claims what is due (leased, so no other poller takes it meanwhile) and relays
+ * it. An item whose run fails (or whose process dies) is taken again when its lease ends.
  */
-export async function runDueWork(deps: Dependencies, options: { leaseMs: number; max: number }): Promise<number> {
+export async function pollDueWork(
+  deps: Dependencies & { queue: EventQueue; scheduler: Scheduler },
+  options: { leaseMs: number; max: number },
+): Promise<number> {
   const now = deps.clock.now();
   const claimed = await deps.store.claimDueWork(now, new Date(now.getTime() + options.leaseMs), options.max);
-  await Promise.all(
-    claimed.map(async (work) => {
-      try {
-        await runWork(deps, work);
-        await deps.store.completeWork(work);
-      } catch (error) {
-        deps.logger.log('error', 'due work failed; it will run again when its lease ends', {
-          work_id: work.id,
-          work_kind: work.kind,
-          error_name: error instanceof Error ? error.name : typeof error,
-          error_message: error instanceof Error ? error.message : undefined,
-        });
-      }
-    }),
-  );
+  for (const work of claimed) await relayWork(deps, work);
   return claimed.length;
+}
+
+/**
+ * Moves a newly written work item toward its run: due now, onto the queue; due later, to the
+ * scheduler, which puts it on the queue at its time. In AWS this runs on the table's stream.
+ */
+export async function relayWork(deps: Dependencies & { queue: EventQueue; scheduler: Scheduler }, work: DueWork): Promise<void> {
+  if (Date.parse(work.runAt) <= deps.clock.now().getTime()) await deps.queue.enqueue(work);
+  else await deps.scheduler.scheduleAt(work);
+}
+
+/** What a queue consumer does with one message: run it, then delete it from the table. */
+export async function processWork(deps: Dependencies, work: DueWork): Promise<void> {
+  await runWork(deps, work);
+  await deps.store.completeWork(work);
 }

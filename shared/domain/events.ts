@@ -38,4 +38,6 @@ export interface DueWork {
   ref: string;
   merchantId: string;
   runAt: string;
+  /** Set while a local worker holds it: nobody else takes it before then. */
+  leasedUntil?: string;
 }

@@ -11,7 +11,11 @@ import { cryptoIds, systemClock } from '../adapters/system.ts';
 import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import { readSettings } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { Vault } from '../ports.ts';
+import type { EventQueue, Scheduler, Vault } from '../ports.ts';
+import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.ts';
+import { StepFunctionsScheduler } from '../adapters/stepfunctions/step-functions-scheduler.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
@@ -25,18 +29,19 @@ function required(name: string): string {
 
 /** The composition root of the Lambda runtime: AWS adapters, configured by the stack's environment. */
 export function awsDependencies(): Dependencies {
-  // Only the functions the route table grants card access get the key ids (and the IAM to use them).
+  // Only the functions granted the vault key get its id (and the IAM to use it).
   const cardKeyId = process.env['PAYGATE_CARD_KEY_ID'];
   const vault = cardKeyId
-    ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, required('PAYGATE_FINGERPRINT_KEY_ID')), {
+    ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, process.env['PAYGATE_FINGERPRINT_KEY_ID']), {
         dataKeyMaxAgeMs: 5 * 60_000,
         dataKeyMaxUses: 10_000,
       })
     : noCardAccess;
   const dynamo = new DynamoDBClient({});
   const tableName = required('PAYGATE_TABLE_NAME');
+  const settings = readSettings(process.env, required('PAYGATE_PUBLIC_URL'));
   return {
-    store: new DynamoDbStore(dynamo, tableName),
+    store: new DynamoDbStore(dynamo, tableName, { eventRetentionSeconds: settings.eventRetentionSeconds }),
     rateLimiter: new DynamoDbRateLimiter(dynamo, tableName),
     webhookTransport: fetchWebhookTransport,
     vault,
@@ -45,7 +50,7 @@ export function awsDependencies(): Dependencies {
     ids: cryptoIds,
     logger: consoleLogger(),
     fraudRules: DEFAULT_FRAUD_RULES,
-    settings: readSettings(process.env, required('PAYGATE_PUBLIC_URL')),
+    settings,
     // API Gateway lets an admin route through only with a valid SigV4 signature (IAM auth).
     isAdmin: (event) => 'authorizer' in event.requestContext && event.requestContext.authorizer !== undefined,
   };
@@ -65,5 +70,20 @@ export function lambdaHandler(endpoint: AnyEndpoint): (event: HttpEvent, context
     shared ??= awsDependencies();
     handler ??= buildHandler(endpoint, shared);
     return handler(event, context);
+  };
+}
+
+/** The workers' extra adapters: the SQS work queue and the Step Functions schedulers. */
+export function awsWorkerDependencies(): Dependencies & { queue: EventQueue; scheduler: Scheduler } {
+  const base = (shared ??= awsDependencies());
+  const delayed = {
+    dispatch_event: required('PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN'),
+    deliver_webhook: required('PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN'),
+    expire_authorization: required('PAYGATE_EXPIRY_STATE_MACHINE_ARN'),
+  };
+  return {
+    ...base,
+    queue: new SqsEventQueue(new SQSClient({}), required('PAYGATE_WORK_QUEUE_URL')),
+    scheduler: new StepFunctionsScheduler(new SFNClient({}), delayed),
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../shared/commands/merchants.ts';
 import { capturePayment, createPayment, refundPayment, voidPayment } from '../../shared/commands/payments.ts';
 import { deliveryId, retryDelivery, rotateWebhookSecret, createWebhookEndpoint } from '../../shared/commands/webhooks.ts';
-import { runDueWork } from '../../shared/commands/work.ts';
+import { runDueWork } from '../../lib/local/worker.ts';
 import type { EventType } from '../../shared/domain/events.ts';
 import { IdempotencyLockLostError } from '../../shared/ports.ts';
 import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
@@ -77,7 +77,7 @@ const step = () => deps.clock.advance(1000);
 
 /** Runs the worker until nothing is due at the clock's current time. */
 async function drain(): Promise<void> {
-  while ((await runDueWork(deps, { leaseMs: 30_000, max: 50 })) > 0);
+  while ((await runDueWork(deps)) > 0);
 }
 
 describe('the transactional outbox', () => {

@@ -231,19 +231,23 @@ export class OutboxStore extends TableAccess {
     const claimed: DueWork[] = [];
     for (const item of due) {
       const work = strip<DueWork>(item);
-      const leased = { ...work, runAt: leaseUntil.toISOString() };
       try {
         // The index is eventually consistent: the condition on the base item makes the claim exact.
+        // The lease moves the item's place in the index, so nobody else sees it as due until it ends.
         await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.work(work.id),
-            UpdateExpression: 'SET runAt = :lease, gsi1sk = :leaseSort',
-            ConditionExpression: 'runAt = :due',
-            ExpressionAttributeValues: { ':lease': leased.runAt, ':leaseSort': `${leased.runAt}#${work.id}`, ':due': work.runAt },
+            UpdateExpression: 'SET gsi1sk = :leaseSort, leasedUntil = :lease',
+            ConditionExpression: 'gsi1sk = :seenSort',
+            ExpressionAttributeValues: {
+              ':leaseSort': `${leaseUntil.toISOString()}#${work.id}`,
+              ':lease': leaseUntil.toISOString(),
+              ':seenSort': item['gsi1sk'],
+            },
           }),
         );
-        claimed.push(leased);
+        claimed.push(work);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
@@ -251,19 +255,8 @@ export class OutboxStore extends TableAccess {
     return claimed;
   }
 
+  /** Done: the item goes. Work is idempotent, so a late duplicate finishing after this is harmless. */
   async completeWork(work: DueWork): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.work(work.id),
-          ConditionExpression: 'runAt = :lease',
-          ExpressionAttributeValues: { ':lease': work.runAt },
-        }),
-      );
-    } catch (error) {
-      // Rescheduled or taken over since: not ours to delete.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.work(work.id) }));
   }
 }

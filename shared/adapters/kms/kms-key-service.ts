@@ -9,9 +9,10 @@ import type { KeyService } from '../vault/envelope-vault.ts';
 export class KmsKeyService implements KeyService {
   readonly keyId: string;
   private readonly client: KMSClient;
-  private readonly macKeyId: string;
+  private readonly macKeyId: string | undefined;
 
-  constructor(client: KMSClient, keyId: string, macKeyId: string) {
+  /** `macKeyId` only for functions that fingerprint cards; the webhook worker only opens secrets. */
+  constructor(client: KMSClient, keyId: string, macKeyId: string | undefined) {
     this.client = client;
     this.keyId = keyId;
     this.macKeyId = macKeyId;
@@ -34,6 +35,7 @@ export class KmsKeyService implements KeyService {
   }
 
   async deriveSecret(label: string): Promise<Buffer> {
+    if (this.macKeyId === undefined) throw new Error('this function has no fingerprint key');
     const out = await this.client.send(
       new GenerateMacCommand({ KeyId: this.macKeyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(label, 'utf8') }),
     );
