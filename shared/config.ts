@@ -32,6 +32,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
   const e = parsed.data;
   return {
     authorizationTtlSeconds: e.AUTHORIZATION_TTL_SECONDS,
+    intentTtlSeconds: e.INTENT_TTL_SECONDS,
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     apiKeyPrefix: e.PAYGATE_STAGE === 'live' ? 'sk_live_' : 'sk_test_',
     publicUrl: (e.PAYGATE_PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, ''),

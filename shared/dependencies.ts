@@ -1,11 +1,13 @@
 import type { Clock, IdGenerator, Issuer, RateLimiter, Store, Vault, WebhookTransport } from './ports.ts';
 import type { Logger } from './logger.ts';
 import type { FraudRule } from './domain/fraud.ts';
+import type { CheckoutAssets } from './checkout/assets.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** Settings both runtimes read from the same environment variables (see shared/config.ts). */
 export interface Settings {
   authorizationTtlSeconds: number;
+  intentTtlSeconds: number;
   idempotencyTtlSeconds: number;
   /** `sk_test_` or `sk_live_`: the stage decides which keys it issues. */
   apiKeyPrefix: 'sk_test_' | 'sk_live_';
@@ -31,6 +33,8 @@ export interface Dependencies {
   store: Store;
   rateLimiter: RateLimiter;
   webhookTransport: WebhookTransport;
+  /** The hosted checkout page's script and style; null where the page is not served. */
+  checkoutAssets: CheckoutAssets | null;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

@@ -8,6 +8,7 @@ import type { Currency } from './domain/money.ts';
 import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
 import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
+import type { PaymentIntent } from './domain/intents.ts';
 
 export interface Clock {
   now(): Date;
@@ -47,12 +48,15 @@ export interface CardContext {
 }
 
 export type SealPurpose = 'card-number' | 'webhook-secret';
+export type MacPurpose = 'card-fingerprint' | 'client-secret';
 
 export interface Vault {
   seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber>;
   open(sealed: SealedCardNumber, context: CardContext): Promise<string>;
   /** A keyed hash of the card number, stable per merchant; never a plain hash of the number. */
   fingerprint(cardNumber: string, merchantId: string): Promise<string>;
+  /** A keyed MAC of `value` under a per-merchant key of its own purpose (payment intents' client secrets). */
+  mac(purpose: MacPurpose, merchantId: string, value: string): Promise<Buffer>;
 }
 
 // ---------- Issuer ----------
@@ -138,10 +142,18 @@ export interface PaymentCommit {
   transaction: Transaction;
   cardToken?: CardTokenRecord;
   idempotency?: { lock: IdempotencyLock; answer: StoredAnswer };
-  /** The event reporting this change: no change without its event, no event without its change. */
-  event: PaygateEvent;
+  /** The events reporting this change: no change without its event, no event without its change. */
+  events: PaygateEvent[];
+  /** A payment intent changing with the payment, in the same commit (hosted checkout). */
+  intent?: IntentChange;
   /** Work the change schedules (dispatching its event, expiring its authorization). */
   work: DueWork[];
+}
+
+/** An intent's next state, committed only if it is still at `expectedVersion`. */
+export interface IntentChange {
+  next: PaymentIntent;
+  expectedVersion: number;
 }
 
 export interface EventQuery {
@@ -212,6 +224,12 @@ export interface Store {
   completeIdempotent(lock: IdempotencyLock, answer: StoredAnswer): Promise<void>;
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
+
+  createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: { lock: IdempotencyLock; answer: StoredAnswer }): Promise<void>;
+  /** Merchant-scoped read; `merchantId` null for the public routes, where the client secret is the proof. */
+  getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null>;
+  /** Commits an intent change (and its events) alone; RecordChangedError if it changed meanwhile. */
+  updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[]): Promise<void>;
 
   getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;

@@ -16,11 +16,13 @@ export interface RouteSpec {
   auth: AuthKind;
   rateLimit: RateLimitClass | null;
   /**
-   * What the function may do with the vault key: `seal` (tokenize a card or a webhook secret:
-   * KMS GenerateDataKey and the fingerprint MAC). Functions without it get no KMS permission on
-   * the vault keys. (The webhook worker, not an HTTP route, opens webhook secrets: Decrypt.)
+   * What the function may do with the vault keys: `seal` (tokenize a card or a webhook secret:
+   * KMS GenerateDataKey, and GenerateMac on the MAC key for fingerprints and client secrets),
+   * or `mac` (GenerateMac only: derive and check payment intents' client secrets). Functions
+   * without it get no KMS permission on the vault keys. (The webhook worker, not an HTTP route,
+   * opens webhook secrets: Decrypt.)
    */
-  cardAccess?: 'seal';
+  cardAccess?: 'seal' | 'mac';
 }
 
 export const ROUTES = {
@@ -32,6 +34,15 @@ export const ROUTES = {
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
   getPayment: { method: 'GET', path: '/api/v1/payments/{id}', handler: 'payments/get-payment', auth: 'api_key', rateLimit: 'payment' },
+
+  createPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents', handler: 'intents/create-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
+  getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
+  cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
+  getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
+  confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'seal' },
+  checkoutPage: { method: 'GET', path: '/checkout/{id}', handler: 'checkout/get-checkout-page', auth: 'none', rateLimit: 'public' },
+  checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
+  checkoutAsset: { method: 'GET', path: '/checkout/assets/{file}', handler: 'checkout/get-checkout-asset', auth: 'none', rateLimit: 'public' },
 
   getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction' },
   listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction' },

@@ -20,6 +20,7 @@ import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
+import { buildCheckoutAssets } from '../checkout-build.ts';
 
 export const LOCAL_TABLE_NAME = 'paygate';
 
@@ -120,6 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME, { eventRetentionSeconds: settings.eventRetentionSeconds }),
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
       webhookTransport: fetchWebhookTransport,
+      checkoutAssets: await buildCheckoutAssets(),
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),
       clock: systemClock,

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { errors } from '../../shared/domain/errors.ts';
+import { CORS_HEADERS } from '../../shared/http/endpoint.ts';
 import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
 import type { HttpEvent, HttpResult } from '../../shared/http/types.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
@@ -46,6 +47,10 @@ export function createHttpBridge(newRequestId: () => string): { server: Server; 
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
       const candidates = compiled.filter((r) => r.pattern.test(path));
+      if (req.method === 'OPTIONS' && candidates.some((r) => r.route.auth === 'client_secret')) {
+        // CORS preflight of the public routes (API Gateway's CORS configuration answers it in AWS).
+        return send(res, { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' });
+      }
       const match = candidates.find((r) => r.route.method === req.method);
       if (!match) {
         const error = candidates.length ? errors.methodNotAllowed() : errors.notFound('route');

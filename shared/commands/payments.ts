@@ -15,7 +15,8 @@ import {
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { announce, dueWork, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
-import { PaymentChangedError, type IdempotencyLock, type IssuerResponse, type StoredAnswer } from '../ports.ts';
+import { PaymentChangedError, type IdempotencyLock, type IntentChange, type IssuerResponse, type StoredAnswer } from '../ports.ts';
+import type { PaygateEvent } from '../domain/events.ts';
 
 /**
  * The idempotency claim of the request running a command. The command commits the answer in the
@@ -48,11 +49,17 @@ const FRAUD_RESPONSE = { responseCode: '59', declineCode: 'fraudulent' };
  * all run before anything is written; then the payment, its transaction, its card token and the
  * idempotency answer commit together. A decline is a payment too (status `failed`).
  */
+/** A payment made for a payment intent settles the intent in the same commit. */
+export interface IntentSettlement {
+  settle(payment: Payment, decline: ApiError | null, at: Date): { change: IntentChange; events: PaygateEvent[] };
+}
+
 export async function createPayment(
   deps: Dependencies,
   merchantId: string,
   input: NewPayment,
   idempotency?: IdempotencyContext,
+  intent?: IntentSettlement,
 ): Promise<Payment> {
   const now = deps.clock.now();
   const card = validateCard(input.card, now);
@@ -137,12 +144,15 @@ export async function createPayment(
   const expiry = payment.status === 'authorized' && expiresAt !== null
     ? [dueWork(deps, 'expire_authorization', paymentId, merchantId, new Date(expiresAt))]
     : [];
+  const settled = intent?.settle(payment, decline, now);
+  const intentDispatch = (settled?.events ?? []).map((e) => dueWork(deps, 'dispatch_event', e.id, merchantId, now));
   await deps.store.commitPayment({
     payment,
     precondition: null,
     transaction,
-    event,
-    work: [dispatch, ...expiry],
+    events: [event, ...(settled?.events ?? [])],
+    work: [dispatch, ...expiry, ...intentDispatch],
+    ...(settled ? { intent: settled.change } : {}),
     cardToken: {
       token,
       merchantId,
@@ -227,7 +237,7 @@ async function changePayment(
         payment: next,
         precondition,
         transaction: { ...transaction, id: deps.ids.next('transaction') },
-        event,
+        events: [event],
         work: [work],
         ...idempotencyPart(idempotency, successAnswer(idempotency, next)),
       });

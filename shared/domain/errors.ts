@@ -110,6 +110,9 @@ export const errors = {
       paymentId,
     }),
 
+  intentExpired: () => new ApiError(410, 'invalid_request_error', 'intent_expired', 'This payment intent has expired. Ask the merchant for a new checkout link.'),
+  maxAttemptsExceeded: () =>
+    new ApiError(410, 'invalid_request_error', 'max_attempts_exceeded', 'Too many failed payment attempts for this payment intent.'),
   notFound: (what: string) => new ApiError(404, 'invalid_request_error', 'resource_not_found', `No such ${what}.`),
   idempotencyKeyMismatch: () =>
     new ApiError(409, 'idempotency_error', 'idempotency_key_mismatch',

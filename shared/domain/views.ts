@@ -1,5 +1,6 @@
 import { eventBody, type PaygateEvent } from './events.ts';
 import type { Payment, Transaction } from './payment.ts';
+import { effectiveIntentStatus, type PaymentIntent } from './intents.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
 
 /** The payment as the API shows it (snake_case, no merchant id, no version). */
@@ -94,4 +95,48 @@ export function deliveryView(d: WebhookDelivery) {
 /** The list shape every list endpoint answers. */
 export function listView<T, V>(page: { items: T[]; hasMore: boolean }, query: { limit: number; offset: number }, view: (item: T) => V) {
   return { object: 'list' as const, data: page.items.map(view), limit: query.limit, offset: query.offset, has_more: page.hasMore };
+}
+
+/**
+ * The whole intent, for the merchant (API key). Events carry it without the client secret
+ * (`null`): events are stored, and a client secret is never stored in clear.
+ */
+export function intentView(intent: PaymentIntent, now: Date, clientSecret: string | null, publicUrl: string) {
+  return {
+    id: intent.id,
+    object: 'payment_intent' as const,
+    status: effectiveIntentStatus(intent, now),
+    amount: intent.amount,
+    currency: intent.currency,
+    client_secret: clientSecret,
+    checkout_url: clientSecret === null ? null : `${publicUrl}/checkout/${intent.id}?client_secret=${encodeURIComponent(clientSecret)}`,
+    success_url: intent.successUrl,
+    cancel_url: intent.cancelUrl,
+    order_id: intent.orderId,
+    description: intent.description,
+    capture_method: intent.captureMethod,
+    customer_email: intent.customerEmail,
+    metadata: intent.metadata,
+    payment_id: intent.paymentId,
+    attempts: intent.attempts,
+    max_attempts: intent.maxAttempts,
+    last_payment_error: intent.lastPaymentError,
+    expires_at: intent.expiresAt,
+    created_at: intent.createdAt,
+  };
+}
+
+/** Only what a checkout page shows: no secret, no metadata, no URLs. */
+export function publicIntentView(intent: PaymentIntent, now: Date, merchantName: string) {
+  return {
+    id: intent.id,
+    object: 'payment_intent' as const,
+    status: effectiveIntentStatus(intent, now),
+    amount: intent.amount,
+    currency: intent.currency,
+    description: intent.description,
+    merchant_name: merchantName,
+    customer_email: intent.customerEmail,
+    expires_at: intent.expiresAt,
+  };
 }

@@ -7,7 +7,7 @@ import { ApiError, errors } from '../domain/errors.ts';
 import type { RouteSpec } from '../routes.ts';
 import { authenticate, errorAnswer, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
 import { describeFirstIssue } from './schemas.ts';
-import { jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
+import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -21,7 +21,29 @@ export interface EndpointInput<B, P, Q> {
   deps: Dependencies;
   idempotency: IdempotencyContext | undefined;
   requestId: string;
+  /** On client-secret routes: from the body's `client_secret`, the query, or `X-Client-Secret`. */
+  clientSecret: string | undefined;
 }
+
+/** An answer that is not JSON (the checkout page and its assets). */
+export class RawAnswer {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  constructor(statusCode: number, headers: Record<string, string>, body: string) {
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.body = body;
+  }
+}
+
+/** Public routes are called from the checkout page's origin, or any: they carry no cookies, only the secret. */
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, x-client-secret',
+  'access-control-max-age': '600',
+};
 
 export interface EndpointSpec<B extends Schema | undefined, P extends Schema | undefined, Q extends Schema | undefined> {
   route: RouteSpec;
@@ -29,6 +51,8 @@ export interface EndpointSpec<B extends Schema | undefined, P extends Schema | u
   params?: P;
   query?: Q;
   successStatus?: number;
+  /** For answers stored with a placeholder in place of a secret: puts it back on replay. */
+  revealStoredAnswer?: (deps: Dependencies, merchantId: string, body: string) => Promise<string>;
   run(input: EndpointInput<Out<B>, Out<P>, Out<Q>>): Promise<unknown>;
 }
 
@@ -73,7 +97,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
     .use(jsonBody())
     .use(authenticate())
     .use(rateLimit())
-    .use(idempotency())
+    .use(idempotency(spec.revealStoredAnswer))
     .handler(async (event, context) => {
       const state = context.paygate;
       if (state.idempotency) state.idempotency.successStatus = successStatus;
@@ -88,7 +112,9 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
         deps,
         idempotency: state.idempotency ?? undefined,
         requestId: state.requestId,
+        clientSecret: spec.route.auth === 'client_secret' ? presentedClientSecret(event, state.body) : undefined,
       });
+      if (output instanceof RawAnswer) return { statusCode: output.statusCode, headers: { ...output.headers }, body: output.body };
       return jsonResult(successStatus, JSON.stringify(output));
     });
 
@@ -119,7 +145,12 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       state.errorCode = 'internal_error';
       result = errorAnswer(errors.internal(), state.requestId);
     }
-    result.headers = { ...result.headers, 'x-request-id': state.requestId, ...rateLimitHeaders(state) };
+    result.headers = {
+      ...result.headers,
+      'x-request-id': state.requestId,
+      ...rateLimitHeaders(state),
+      ...(spec.route.auth === 'client_secret' ? CORS_HEADERS : {}),
+    };
     deps.logger.log(result.statusCode >= 500 ? 'error' : 'info', 'request', {
       request_id: state.requestId,
       method: spec.route.method,
@@ -141,4 +172,11 @@ function rateLimitHeaders(state: RequestState): Record<string, string> {
     'x-ratelimit-remaining': String(state.rateLimit.remaining),
     'x-ratelimit-reset': String(state.rateLimit.resetEpochSeconds),
   };
+}
+
+function presentedClientSecret(event: HttpEvent, body: unknown): string | undefined {
+  if (typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)['client_secret'] === 'string') {
+    return (body as Record<string, string>)['client_secret'];
+  }
+  return event.queryStringParameters?.['client_secret'] ?? header(event, 'x-client-secret');
 }

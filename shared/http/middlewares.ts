@@ -4,6 +4,7 @@ import canonicalize from 'canonicalize';
 import { authenticateApiKey } from '../commands/merchants.ts';
 import { ApiError, errors } from '../domain/errors.ts';
 import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
+import type { Dependencies } from '../dependencies.ts';
 import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, PaygateContext>;
@@ -96,7 +97,9 @@ function presentedApiKey(event: HttpEvent): string | undefined {
  * the answer is committed by the command in the same transaction as the payment. Answers that
  * must not be remembered (validation 400s, 5xx) release the key so a retry runs again.
  */
-export const idempotency = (): Middleware => ({
+export const idempotency = (
+  revealStoredAnswer?: (deps: Dependencies, merchantId: string, body: string) => Promise<string>,
+): Middleware => ({
   before: async (request) => {
     const state = request.context.paygate;
     const key = header(request.event, 'idempotency-key');
@@ -124,9 +127,11 @@ export const idempotency = (): Middleware => ({
       case 'acquired':
         state.idempotency = { lock, requestId: state.requestId, successStatus: 200, committed: false };
         return;
-      case 'replay':
+      case 'replay': {
         state.replayed = true;
-        return jsonResult(begun.answer.statusCode, begun.answer.body, { 'idempotent-replayed': 'true' });
+        const body = revealStoredAnswer ? await revealStoredAnswer(deps, merchantId, begun.answer.body) : begun.answer.body;
+        return jsonResult(begun.answer.statusCode, body, { 'idempotent-replayed': 'true' });
+      }
       case 'mismatch':
         throw errors.idempotencyKeyMismatch();
       case 'in_progress':

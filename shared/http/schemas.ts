@@ -106,6 +106,28 @@ export const ListDeliveriesQuery = z.strictObject({
   ...Paging,
 });
 
+export const CreatePaymentIntentBody = z.strictObject({
+  amount: Amount,
+  currency: CurrencyCode,
+  success_url: CallbackUrl,
+  cancel_url: CallbackUrl.optional(),
+  order_id: z.string().trim().min(1).max(200).optional(),
+  description: Description.optional(),
+  capture_method: z.enum(['automatic', 'manual']).default('automatic'),
+  customer_email: z.email().max(254).optional(),
+  metadata: Metadata.optional(),
+});
+
+export const PaymentIntentIdParams = idParam('paymentIntent');
+
+export const ConfirmPaymentIntentBody = z.strictObject({
+  client_secret: z.string().max(200).optional(),
+  card: CardBody,
+  customer_email: z.email().max(254).optional(),
+});
+
+export const PublicIntentQuery = z.strictObject({ client_secret: z.string().max(200).optional() });
+
 export const CreateMerchantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
 export const MerchantIdParams = z.object({ id: z.string().regex(idPattern('merchant')) });
 export const ApiKeyParams = z.object({ id: z.string().regex(idPattern('merchant')), key_id: z.string().regex(idPattern('apiKey')) });

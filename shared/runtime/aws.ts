@@ -10,6 +10,7 @@ import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
 import { cryptoIds, systemClock } from '../adapters/system.ts';
 import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import { readSettings } from '../config.ts';
+import { bundledCheckoutAssets } from '../checkout/assets.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { EventQueue, Scheduler, Vault } from '../ports.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.ts';
@@ -44,6 +45,7 @@ export function awsDependencies(): Dependencies {
     store: new DynamoDbStore(dynamo, tableName, { eventRetentionSeconds: settings.eventRetentionSeconds }),
     rateLimiter: new DynamoDbRateLimiter(dynamo, tableName),
     webhookTransport: fetchWebhookTransport,
+    checkoutAssets: bundledCheckoutAssets(),
     vault,
     issuer: new SimulatedIssuer(randomBytes),
     clock: systemClock,
@@ -59,7 +61,7 @@ export function awsDependencies(): Dependencies {
 const refuse = async (): Promise<never> => {
   throw new Error('this function has no access to card data');
 };
-const noCardAccess: Vault = { seal: refuse, open: refuse, fingerprint: refuse };
+const noCardAccess: Vault = { seal: refuse, open: refuse, fingerprint: refuse, mac: refuse };
 
 let shared: Dependencies | undefined;
 

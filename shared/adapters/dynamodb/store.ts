@@ -5,14 +5,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DueWork, PaygateEvent } from '../../domain/events.ts';
+import type { PaymentIntent } from '../../domain/intents.ts';
 import type { Payment, Transaction } from '../../domain/payment.ts';
 import {
   IdempotencyLockLostError,
   PaymentChangedError,
+  RecordChangedError,
   type ApiKeyRecord,
   type IdempotencyBegin,
   type IdempotencyClaim,
   type IdempotencyLock,
+  type IntentChange,
   type Merchant,
   type Page,
   type PaymentCommit,
@@ -192,7 +196,9 @@ export class DynamoDbStore extends OutboxStore implements Store {
       });
     }
 
-    items.push(this.eventItem(commit.event, this.eventRetentionSeconds));
+    for (const event of commit.events) items.push(this.eventItem(event, this.eventRetentionSeconds));
+    const intentIndex = commit.intent ? items.length : -1;
+    if (commit.intent) items.push(this.intentCommitItem(commit.intent));
     for (const work of commit.work) items.push(this.put(this.workItem(work)));
 
     const idempotencyIndex = commit.idempotency ? items.length : -1;
@@ -206,9 +212,66 @@ export class DynamoDbStore extends OutboxStore implements Store {
       if (idempotencyIndex >= 0 && reasons[idempotencyIndex]?.Code === 'ConditionalCheckFailed') {
         throw new IdempotencyLockLostError();
       }
+      if (intentIndex >= 0 && reasons[intentIndex]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict')) {
         throw new PaymentChangedError();
       }
+      throw error;
+    }
+  }
+
+  // ---------- payment intents ----------
+
+  protected intentCommitItem(change: IntentChange): TransactItem {
+    const { next, expectedVersion } = change;
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.intent(next.id), entity: 'payment_intent', ...next },
+        ConditionExpression: '#version = :v AND merchantId = :m',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':v': expectedVersion, ':m': next.merchantId },
+      },
+    };
+  }
+
+  async createIntent(
+    intent: PaymentIntent,
+    event: PaygateEvent,
+    work: DueWork,
+    idempotency?: { lock: IdempotencyLock; answer: StoredAnswer },
+  ): Promise<void> {
+    const items = [
+      this.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }),
+      this.eventItem(event, this.eventRetentionSeconds),
+      this.put(this.workItem(work)),
+    ];
+    if (idempotency) items.push(this.completeIdempotencyItem(idempotency.lock, idempotency.answer));
+    try {
+      await this.transact(items);
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (idempotency && reasons[3]?.Code === 'ConditionalCheckFailed') throw new IdempotencyLockLostError();
+      throw error;
+    }
+  }
+
+  async getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.intent(intentId), ConsistentRead: true }));
+    if (!Item || (merchantId !== null && Item['merchantId'] !== merchantId)) return null;
+    return strip<PaymentIntent>(Item);
+  }
+
+  async updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[]): Promise<void> {
+    try {
+      await this.transact([
+        this.intentCommitItem(change),
+        ...events.map((e) => this.eventItem(e, this.eventRetentionSeconds)),
+        ...work.map((w) => this.put(this.workItem(w))),
+      ]);
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       throw error;
     }
   }

@@ -16,6 +16,7 @@ export const keys = {
   token: (token: string) => ({ pk: `TOKEN#${token}`, sk: 'TOKEN' }),
   idempotency: (recordId: string) => ({ pk: `IDEMPOTENCY#${recordId}`, sk: 'IDEMPOTENCY' }),
   event: (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' }),
+  intent: (id: string) => ({ pk: `INTENT#${id}`, sk: 'INTENT' }),
   webhookEndpoint: (id: string) => ({ pk: `WEBHOOK_ENDPOINT#${id}`, sk: 'WEBHOOK_ENDPOINT' }),
   delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),
   work: (id: string) => ({ pk: `WORK#${id}`, sk: 'WORK' }),

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import type { CardContext, SealedCardNumber, SealPurpose, Vault } from '../../ports.ts';
+import type { CardContext, MacPurpose, SealedCardNumber, SealPurpose, Vault } from '../../ports.ts';
 
 /**
  * The master-key service behind the vault: AWS KMS in the cloud, a key file locally. It never
@@ -41,7 +41,8 @@ export class EnvelopeVault implements Vault {
   private readonly options: Required<EnvelopeVaultOptions>;
   private readonly encryptionKeys = new Map<string, Promise<CachedDataKey>>();
   private readonly decryptionKeys = new Map<string, { plaintext: Buffer; createdAtMs: number }>();
-  private readonly fingerprintKeys = new Map<string, Promise<Buffer>>();
+  /** Per-merchant MAC keys, derived once per process (one KMS GenerateMac each in AWS). */
+  private readonly macKeys = new Map<string, Promise<Buffer>>();
 
   constructor(keys: KeyService, options: EnvelopeVaultOptions) {
     this.keys = keys;
@@ -73,13 +74,18 @@ export class EnvelopeVault implements Vault {
   }
 
   async fingerprint(cardNumber: string, merchantId: string): Promise<string> {
-    let key = this.fingerprintKeys.get(merchantId);
+    return (await this.mac('card-fingerprint', merchantId, cardNumber)).toString('base64url').slice(0, 22);
+  }
+
+  async mac(purpose: MacPurpose, merchantId: string, value: string): Promise<Buffer> {
+    const label = `paygate:${purpose}:v1:${merchantId}`;
+    let key = this.macKeys.get(label);
     if (!key) {
-      key = this.keys.deriveSecret(`paygate:card-fingerprint:v1:${merchantId}`);
-      key.catch(() => this.fingerprintKeys.delete(merchantId));
-      this.fingerprintKeys.set(merchantId, key);
+      key = this.keys.deriveSecret(label);
+      key.catch(() => this.macKeys.delete(label));
+      this.macKeys.set(label, key);
     }
-    return createHmac('sha256', await key).update(cardNumber).digest('base64url').slice(0, 22);
+    return createHmac('sha256', await key).update(value).digest();
   }
 
   private async encryptionKey(merchantId: string, purpose: SealPurpose): Promise<CachedDataKey> {

@@ -1,0 +1,29 @@
+import { createIntent, revealClientSecret } from '../../shared/commands/intents.ts';
+import { intentView } from '../../shared/domain/views.ts';
+import { defineEndpoint } from '../../shared/http/endpoint.ts';
+import { CreatePaymentIntentBody } from '../../shared/http/schemas.ts';
+import { ROUTES } from '../../shared/routes.ts';
+import { lambdaHandler } from '../../shared/runtime/aws.ts';
+
+export const endpoint = defineEndpoint({
+  route: ROUTES.createPaymentIntent,
+  body: CreatePaymentIntentBody,
+  successStatus: 201,
+  revealStoredAnswer: (deps, merchantId, body) => revealClientSecret(deps, merchantId, body),
+  run: async ({ body, merchantId, deps, idempotency }) => {
+    const { intent, clientSecret } = await createIntent(deps, merchantId, {
+      amount: body.amount,
+      currency: body.currency,
+      successUrl: body.success_url,
+      cancelUrl: body.cancel_url ?? null,
+      orderId: body.order_id ?? null,
+      description: body.description ?? null,
+      captureMethod: body.capture_method,
+      customerEmail: body.customer_email ?? null,
+      metadata: body.metadata ?? {},
+    }, idempotency);
+    return intentView(intent, deps.clock.now(), clientSecret, deps.settings.publicUrl);
+  },
+});
+
+export const handler = lambdaHandler(endpoint);
