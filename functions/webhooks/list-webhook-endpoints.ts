@@ -7,7 +7,6 @@ export const endpoint = defineEndpoint({
   route: ROUTES.listWebhookEndpoints,
   run: async ({ merchantId, deps }) => {
     const endpoints = await deps.store.listWebhookEndpoints(merchantId);
-    endpoints.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { object: 'list', data: endpoints.map((e) => webhookEndpointView(e)), has_more: false };
   },
 });

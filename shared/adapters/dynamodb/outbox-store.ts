@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { DueWork, PaygateEvent } from '../../domain/events.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
@@ -47,10 +47,8 @@ export class OutboxStore extends TableAccess {
 
   // ---------- events ----------
 
-  async getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId) }));
-    if (!Item || Item['merchantId'] !== merchantId) return null;
-    return strip<PaygateEvent>(Item);
+  getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
+    return this.getOwned<PaygateEvent>(keys.event(eventId), merchantId);
   }
 
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
@@ -77,31 +75,14 @@ export class OutboxStore extends TableAccess {
     );
   }
 
-  async getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.webhookEndpoint(endpointId), ConsistentRead: true }),
-    );
-    if (!Item || Item['merchantId'] !== merchantId) return null;
-    return strip<WebhookEndpoint>(Item);
+  getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
+    return this.getOwned<WebhookEndpoint>(keys.webhookEndpoint(endpointId), merchantId, true);
   }
 
+  /** Newest first; a merchant has at most a handful (the commands cap them). */
   async listWebhookEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.indexes.byMerchant.name,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items.map((i) => strip<WebhookEndpoint>(i));
+    const page = await this.newestFirst<WebhookEndpoint>('byMerchant', `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT`, { limit: 1000, offset: 0 });
+    return page.items;
   }
 
   async replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number): Promise<void> {
@@ -161,12 +142,8 @@ export class OutboxStore extends TableAccess {
     }
   }
 
-  async getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.delivery(deliveryId), ConsistentRead: true }),
-    );
-    if (!Item || Item['merchantId'] !== merchantId) return null;
-    return strip<WebhookDelivery>(Item);
+  getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null> {
+    return this.getOwned<WebhookDelivery>(keys.delivery(deliveryId), merchantId, true);
   }
 
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>> {

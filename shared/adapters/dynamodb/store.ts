@@ -118,18 +118,12 @@ export class DynamoDbStore extends OutboxStore implements Store {
 
   // ---------- payments and transactions ----------
 
-  async getPayment(merchantId: string, paymentId: string): Promise<Payment | null> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.payment(paymentId), ConsistentRead: true }),
-    );
-    if (!Item || Item['merchantId'] !== merchantId) return null;
-    return strip<Payment>(Item);
+  getPayment(merchantId: string, paymentId: string): Promise<Payment | null> {
+    return this.getOwned<Payment>(keys.payment(paymentId), merchantId, true);
   }
 
-  async getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.transaction(transactionId) }));
-    if (!Item || Item['merchantId'] !== merchantId) return null;
-    return strip<Transaction>(Item);
+  getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null> {
+    return this.getOwned<Transaction>(keys.transaction(transactionId), merchantId);
   }
 
   listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>> {
@@ -256,10 +250,8 @@ export class DynamoDbStore extends OutboxStore implements Store {
     }
   }
 
-  async getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.intent(intentId), ConsistentRead: true }));
-    if (!Item || (merchantId !== null && Item['merchantId'] !== merchantId)) return null;
-    return strip<PaymentIntent>(Item);
+  getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
+    return this.getOwned<PaymentIntent>(keys.intent(intentId), merchantId, true);
   }
 
   async updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[]): Promise<void> {

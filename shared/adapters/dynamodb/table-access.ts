@@ -1,5 +1,5 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
@@ -42,6 +42,16 @@ export class TableAccess {
   constructor(client: DynamoDBClient, tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.tableName = tableName;
+  }
+
+  /**
+   * Reads one item by key as the merchant's record: another merchant's item reads as missing.
+   * `merchantId` null only where a secret, not an API key, proves access (public intent routes).
+   */
+  protected async getOwned<T>(key: { pk: string; sk: string }, merchantId: string | null, consistent = false): Promise<T | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
+    if (!Item || (merchantId !== null && Item['merchantId'] !== merchantId)) return null;
+    return strip<T>(Item);
   }
 
   protected put(item: Item, condition = 'attribute_not_exists(pk)'): TransactItem {
