@@ -10,5 +10,5 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['bin/**', 'test/**', 'lib/local/**'], rules: { 'no-console': 'off' } },
+  { files: ['bin/**', 'test/**', 'lib/local/**', 'bench/**'], rules: { 'no-console': 'off' } },
 );

@@ -109,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Settings need the public URL, which needs the port: bind first, then build.
     const adminKey = env['PAYGATE_ADMIN_KEY'] || undefined;
     const routes = Object.values(ROUTES).filter((r: RouteSpec) => r.auth !== 'admin' || adminKey !== undefined);
-    const { server, mount } = createHttpBridge(() => cryptoIds.next('request'));
+    const { server, mount } = createHttpBridge(() => cryptoIds.next('request'), logger);
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(requestedPort, '127.0.0.1', () => resolveListen());

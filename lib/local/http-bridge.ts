@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { errors } from '../../shared/domain/errors.ts';
+import { errors, type ApiError } from '../../shared/domain/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { CORS_HEADERS } from '../../shared/http/endpoint.ts';
 import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
 import type { HttpEvent, HttpResult } from '../../shared/http/types.ts';
@@ -39,8 +40,26 @@ function compile(mounted: MountedRoute): CompiledRoute {
  * node:http in front of the same handlers Lambda runs: each request becomes an API Gateway
  * HTTP API (payload 2.0) event, and each result goes back as the HTTP answer.
  */
-export function createHttpBridge(newRequestId: () => string): { server: Server; mount(routes: MountedRoute[]): void } {
+export function createHttpBridge(newRequestId: () => string, logger: Logger): { server: Server; mount(routes: MountedRoute[]): void } {
   let compiled: CompiledRoute[] = [];
+
+  /** Answers the bridge gives itself (no route, too large, a crash) carry a request id and a log line too. */
+  const answerError = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
+    const requestId = newRequestId();
+    if (error.status === 413) res.setHeader('connection', 'close');
+    send(res, {
+      statusCode: error.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId },
+      body: JSON.stringify(error.toBody(requestId)),
+    });
+    logger.log(error.status >= 500 ? 'error' : 'info', 'request', {
+      request_id: requestId,
+      method: req.method,
+      route: null,
+      status: error.status,
+      error_code: error.code,
+    });
+  };
 
   const server = createServer(async (req, res) => {
     try {
@@ -52,23 +71,16 @@ export function createHttpBridge(newRequestId: () => string): { server: Server; 
         return send(res, { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' });
       }
       const match = candidates.find((r) => r.route.method === req.method);
-      if (!match) {
-        const error = candidates.length ? errors.methodNotAllowed() : errors.notFound('route');
-        return send(res, { statusCode: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
-      }
+      // A path with no route for this method is as unknown as a path with none at all.
+      if (!match) return answerError(req, res, errors.notFound('route'));
       const body = await readBody(req);
-      if (body === 'too_large') {
-        const error = errors.payloadTooLarge();
-        res.setHeader('connection', 'close');
-        return send(res, { statusCode: 413, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
-      }
+      if (body === 'too_large') return answerError(req, res, errors.payloadTooLarge());
       const values = match.pattern.exec(path)?.slice(1) ?? [];
       const pathParameters = Object.fromEntries(match.paramNames.map((name, i) => [name, safeDecode(values[i] ?? '')]));
       const result = await match.handler(toEvent(req, url, path, match.route, pathParameters, body));
       send(res, result);
     } catch {
-      const error = errors.internal();
-      send(res, { statusCode: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(error.toBody(newRequestId())) });
+      answerError(req, res, errors.internal());
     }
   });
   // Mounted after listening: the handlers' settings need the port the server got.

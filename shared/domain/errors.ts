@@ -125,7 +125,6 @@ export const errors = {
       retryAfterSeconds,
     }),
   payloadTooLarge: () => new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than 64 KiB.'),
-  methodNotAllowed: () => new ApiError(405, 'invalid_request_error', 'method_not_allowed', 'This method is not allowed on this path.'),
   internal: () => new ApiError(500, 'api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying is safe.'),
   serviceUnavailable: () => new ApiError(503, 'api_error', 'service_unavailable', 'The service is temporarily unavailable. Retry later.'),
 };

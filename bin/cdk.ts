@@ -1,0 +1,26 @@
+/** The CDK app: `npx cdk synth|deploy -c stage=test|live`. */
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { PaygateStack } from '../lib/aws/paygate-stack.ts';
+import { pickSettings } from '../lib/aws/settings.ts';
+import { stageConfig } from '../lib/aws/stage.ts';
+
+const app = new App();
+const context = (name: string): unknown => app.node.tryGetContext(name);
+const stage = stageConfig(context('stage') ?? 'test');
+const corsOrigins = context('corsOrigins');
+const localDynamoDbEndpoint = context('localDynamoDbEndpoint');
+
+new PaygateStack(app, stage.prefix, {
+  stackName: stage.prefix,
+  stage,
+  settings: pickSettings(context),
+  ...(typeof corsOrigins === 'string' ? { corsAllowOrigins: corsOrigins.split(',').map((o) => o.trim()) } : {}),
+  ...(typeof localDynamoDbEndpoint === 'string' ? { localDynamoDbEndpoint } : {}),
+  // The account and region of the deploying credentials (CDK_DEFAULT_*); unset, the template is environment-agnostic.
+  env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
+  tags: { project: 'paygate', stage: stage.name },
+});
+
+// Every synth runs the AWS Solutions checks; an unsuppressed finding fails it with its reason.
+Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

@@ -1,0 +1,71 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { RouteSpec } from '../../shared/routes.ts';
+import type { StageConfig } from './stage.ts';
+
+export type CardAccess = NonNullable<RouteSpec['cardAccess']>;
+
+/** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
+export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
+  seal: { cardKey: ['kms:GenerateDataKey'], fingerprintKey: ['kms:GenerateMac'] },
+  mac: { cardKey: [], fingerprintKey: ['kms:GenerateMac'] },
+};
+
+/**
+ * The keys of card data, apart from every other key so that only the functions the route table
+ * gives `cardAccess` can use them (KmsKeyService in shared/adapters/kms):
+ * - the card key wraps the data keys that encrypt card numbers (envelope encryption);
+ * - the fingerprint key is an HMAC key: GenerateMac derives each merchant's fingerprint secret.
+ */
+export class CardKeys extends Construct {
+  readonly cardKey: Key;
+  readonly fingerprintKey: Key;
+
+  constructor(scope: Construct, id: string, props: { stage: StageConfig }) {
+    super(scope, id);
+    const { stage } = props;
+    this.cardKey = new Key(this, 'CardKey', {
+      alias: `alias/${stage.prefix}/card`,
+      description: `Paygate ${stage.name}: wraps the data keys of card numbers`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(stage.keyPendingWindowDays),
+      removalPolicy: stage.removalPolicy,
+    });
+    this.fingerprintKey = new Key(this, 'FingerprintKey', {
+      alias: `alias/${stage.prefix}/card-fingerprint`,
+      description: `Paygate ${stage.name}: HMAC key deriving the per-merchant card fingerprint secrets`,
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      // KMS cannot rotate HMAC keys, and a rotated fingerprint secret would change every fingerprint.
+      enableKeyRotation: false,
+      pendingWindow: Duration.days(stage.keyPendingWindowDays),
+      removalPolicy: stage.removalPolicy,
+    });
+  }
+
+  /**
+   * What a route's `cardAccess` lets its function do with the keys, and nothing more:
+   * - `seal` (tokenize): a fresh data key under the card key (its plaintext encrypts the card or
+   *   the webhook secret, its ciphertext is stored beside it) and the MAC of the fingerprint key;
+   * - `mac` (client secrets of payment intents): the MAC only.
+   * Nobody gets kms:Decrypt on the card key yet: it will go, by a grant of its own, to the
+   * webhook worker that opens webhook secrets (and to whatever later sends a stored card to an
+   * issuer), not to any HTTP route.
+   */
+  grant(grantee: IGrantable, access: CardAccess): void {
+    const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];
+    if (cardKey.length > 0) this.cardKey.grant(grantee, ...cardKey);
+    if (fingerprintKey.length > 0) this.fingerprintKey.grant(grantee, ...fingerprintKey);
+  }
+
+  /**
+   * The environment that tells KmsKeyService which keys to use (shared/runtime/aws.ts builds the
+   * vault only when it has a card key id; a `mac` function never calls GenerateDataKey with it,
+   * and IAM would refuse if it did).
+   */
+  environment(): Record<string, string> {
+    return { PAYGATE_CARD_KEY_ID: this.cardKey.keyArn, PAYGATE_FINGERPRINT_KEY_ID: this.fingerprintKey.keyArn };
+  }
+}

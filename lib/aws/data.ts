@@ -1,0 +1,109 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import type { StageConfig } from './stage.ts';
+
+export interface PaygateDataProps {
+  stage: StageConfig;
+  /** A change stream on the table, for the outbox relay of the webhook construct (not built here). */
+  stream?: StreamViewType;
+}
+
+/**
+ * The data at rest: the one DynamoDB table and the project's data key, which encrypts the table
+ * and the log groups. Card numbers have keys of their own (CardKeys).
+ */
+export class PaygateData extends Construct {
+  readonly table: Table;
+  readonly dataKey: Key;
+
+  constructor(scope: Construct, id: string, props: PaygateDataProps) {
+    super(scope, id);
+    const { stage } = props;
+
+    this.dataKey = new Key(this, 'DataKey', {
+      alias: `alias/${stage.prefix}/data`,
+      description: `Paygate ${stage.name}: encrypts the DynamoDB table and the log groups`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(stage.keyPendingWindowDays),
+      removalPolicy: stage.removalPolicy,
+    });
+    this.allowLogGroups(stage);
+
+    // The table is built from the same description the local runtime creates DynamoDB Local's
+    // table from (createTableInput), so keys and indexes cannot drift between the two.
+    const input = createTableInput(stage.prefix);
+    const attribute = (name: string): Attribute => {
+      const definition = input.AttributeDefinitions?.find((a) => a.AttributeName === name);
+      if (!definition) throw new Error(`createTableInput has no attribute definition for ${name}`);
+      const type = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY }[definition.AttributeType ?? 'S'];
+      if (!type) throw new Error(`unsupported attribute type ${definition.AttributeType} of ${name}`);
+      return { name, type };
+    };
+    const keyOf = (schema: typeof input.KeySchema, kind: 'HASH' | 'RANGE'): Attribute | undefined => {
+      const element = schema?.find((k) => k.KeyType === kind);
+      return element?.AttributeName ? attribute(element.AttributeName) : undefined;
+    };
+    const partitionKey = keyOf(input.KeySchema, 'HASH');
+    if (!partitionKey) throw new Error('createTableInput has no partition key');
+    if (input.BillingMode !== 'PAY_PER_REQUEST') throw new Error('the stack expects an on-demand table');
+
+    this.table = new Table(this, 'Table', {
+      tableName: input.TableName,
+      partitionKey,
+      sortKey: keyOf(input.KeySchema, 'RANGE'),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Idempotency records, rate-limit windows and expiring authorizations carry `ttl` (epoch seconds).
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      deletionProtection: stage.deletionProtection,
+      removalPolicy: stage.removalPolicy,
+      ...(props.stream ? { stream: props.stream } : {}),
+    });
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      if (!index.IndexName || index.Projection?.ProjectionType !== 'ALL') throw new Error('the stack expects named GSIs projecting ALL');
+      const indexPartitionKey = keyOf(index.KeySchema, 'HASH');
+      if (!indexPartitionKey) throw new Error(`index ${index.IndexName} has no partition key`);
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.IndexName,
+        partitionKey: indexPartitionKey,
+        sortKey: keyOf(index.KeySchema, 'RANGE'),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+  }
+
+  /**
+   * CloudWatch Logs encrypts a log group with a customer key only if the key policy lets the
+   * regional Logs service use it; the condition keeps that to this stage's log groups.
+   */
+  private allowLogGroups(stage: StageConfig): void {
+    const stack = Stack.of(this);
+    this.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStagesLogGroups',
+        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        // In a key policy `*` is the key itself.
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': logGroupNamePatterns(stage).map((pattern) =>
+              stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: pattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            ),
+          },
+        },
+      }),
+    );
+  }
+}
+
+/** The log groups of a stage: one per function, and the API's access log. */
+export function logGroupNamePatterns(stage: StageConfig): string[] {
+  return [`/aws/lambda/${stage.prefix}-*`, `/aws/apigateway/${stage.prefix}-*`];
+}

@@ -1,0 +1,82 @@
+import { App } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../shared/routes.ts';
+import { PaygateStack } from '../../lib/aws/paygate-stack.ts';
+import { pickSettings, SETTING_NAMES } from '../../lib/aws/settings.ts';
+import { stageConfig } from '../../lib/aws/stage.ts';
+import { synthesize, type Synthesized } from './synth.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+let live: Synthesized;
+let resources: Record<string, Resource>;
+const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+
+beforeAll(() => {
+  live = synthesize('live', { bundle: false, props: { settings: { RATE_LIMIT_PAYMENT_PER_SECOND: '50' } } });
+  resources = live.template.toJSON()['Resources'] as Record<string, Resource>;
+}, 120_000);
+
+describe('the live stage', () => {
+  it('is named for its stage, down to the table, the functions, the log groups and the key aliases', () => {
+    expect(live.stack.stackName).toBe('paygate-live');
+    expect(ofType('AWS::DynamoDB::Table')[0]!.Properties['TableName']).toBe('paygate-live');
+    for (const fn of ofType('AWS::Lambda::Function')) expect(fn.Properties['FunctionName']).toMatch(/^paygate-live-[a-z-]+$/);
+    for (const group of ofType('AWS::Logs::LogGroup')) expect(group.Properties['LogGroupName']).toMatch(/^\/aws\/(lambda|apigateway)\/paygate-live-/);
+    expect(ofType('AWS::KMS::Alias').map((a) => a.Properties['AliasName']).sort()).toEqual([
+      'alias/paygate-live/card',
+      'alias/paygate-live/card-fingerprint',
+      'alias/paygate-live/data',
+    ]);
+  });
+
+  it('protects the table from deletion and retains it, its keys and its logs when the stack goes', () => {
+    const [table] = ofType('AWS::DynamoDB::Table');
+    expect(table!.Properties['DeletionProtectionEnabled']).toBe(true);
+    expect(table!.DeletionPolicy).toBe('Retain');
+    expect(table!.UpdateReplacePolicy).toBe('Retain');
+    for (const key of ofType('AWS::KMS::Key')) {
+      expect(key.DeletionPolicy).toBe('Retain');
+      expect(key.Properties['PendingWindowInDays']).toBe(30);
+    }
+    for (const group of ofType('AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Retain');
+  });
+
+  it('keeps logs a year', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(Object.keys(ROUTES).length + 1);
+    for (const group of groups) expect(group.Properties['RetentionInDays']).toBe(365);
+  });
+
+  it('tells every function it is live (so it issues sk_live_ keys) and passes the settings given', () => {
+    for (const fn of ofType('AWS::Lambda::Function')) {
+      const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      expect(env['PAYGATE_STAGE']).toBe('live');
+      expect(env['RATE_LIMIT_PAYMENT_PER_SECOND']).toBe('50');
+      expect(env).not.toHaveProperty('AWS_ENDPOINT_URL_DYNAMODB');
+    }
+  });
+
+  it('passes the AwsSolutions checks too', () => {
+    expect(live.nagErrors).toEqual([]);
+  });
+});
+
+describe('the stage and settings given at synth time', () => {
+  it('refuses a stage that is neither test nor live', () => {
+    expect(() => stageConfig('prod')).toThrow(/stage must be one of test, live/);
+    expect(stageConfig(undefined).name).toBe('test');
+  });
+
+  it('refuses a setting shared/config.ts would refuse, before anything is deployed', () => {
+    expect(SETTING_NAMES).toContain('IDEMPOTENCY_TTL_SECONDS');
+    expect(SETTING_NAMES.some((n) => n.startsWith('PAYGATE_'))).toBe(false);
+    expect(() => pickSettings((n) => (n === 'RATE_LIMIT_PAYMENT_PER_SECOND' ? 'fast' : undefined))).toThrow(/RATE_LIMIT_PAYMENT_PER_SECOND/);
+    expect(pickSettings((n) => (n === 'IDEMPOTENCY_TTL_SECONDS' ? 3600 : undefined))).toEqual({ IDEMPOTENCY_TTL_SECONDS: '3600' });
+  });
+
+  it('never points a live stack at a local DynamoDB', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new PaygateStack(app, 'x', { stage: stageConfig('live'), localDynamoDbEndpoint: 'http://127.0.0.1:8000' })).toThrow(/test stage only/);
+  });
+});

@@ -1,0 +1,313 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
+import { usesTable } from '../../lib/aws/paygate-stack.ts';
+import { actionsOf, arnOf, logicalId, mentions, resourcesOf, statementsOfRole, synthesize, type Statement, type Synthesized } from './synth.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; Metadata?: Record<string, unknown> };
+
+const ROUTE_ENTRIES = Object.entries(ROUTES) as [string, RouteSpec][];
+
+let synth: Synthesized;
+let resources: Record<string, Resource>;
+const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+beforeAll(() => {
+  // The one synthesis of this file. esbuild is skipped here: bundles.test.ts bundles every
+  // handler with the stack's settings, and the NodejsFunction path once.
+  synth = synthesize('test', { bundle: false });
+  resources = synth.template.toJSON()['Resources'] as Record<string, Resource>;
+}, 120_000);
+
+const functionId = (routeName: string) => logicalId(synth.stack.functions.get(routeName)!.function);
+const roleId = (routeName: string) => logicalId(synth.stack.functions.get(routeName)!.role);
+const cardKeyId = () => logicalId(synth.stack.cardKeys.cardKey);
+const fingerprintKeyId = () => logicalId(synth.stack.cardKeys.fingerprintKey);
+const dataKeyId = () => logicalId(synth.stack.data.dataKey);
+const tableId = () => logicalId(synth.stack.data.table);
+
+describe('the functions', () => {
+  it('are one per route of the route table', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTE_ENTRIES.length);
+    expect(new Set(ROUTE_ENTRIES.map(([name]) => functionId(name))).size).toBe(ROUTE_ENTRIES.length);
+  });
+
+  it.each(ROUTE_ENTRIES)('%s runs on arm64, Node.js 22 or newer, from its own handler module', (name, route) => {
+    const fn = resources[functionId(name)]!.Properties;
+    expect(fn['Architectures']).toEqual(['arm64']);
+    const major = Number(/^nodejs(\d+)\.x$/.exec(String(fn['Runtime']))?.[1]);
+    expect(major).toBeGreaterThanOrEqual(22);
+    expect(fn['Handler']).toBe('index.handler');
+    expect(fn['Description']).toBe(`${route.method} ${route.path} (functions/${route.handler}.ts)`);
+  });
+
+  it.each(ROUTE_ENTRIES)('%s gets the table, the public URL and the stage from its environment', (name) => {
+    const env = (resources[functionId(name)]!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['PAYGATE_TABLE_NAME']).toEqual({ Ref: tableId() });
+    expect(env['PAYGATE_PUBLIC_URL']).toEqual({ 'Fn::GetAtt': [logicalId(synth.stack.api.httpApi), 'ApiEndpoint'] });
+    expect(env['PAYGATE_STAGE']).toBe('test');
+    expect(env['NODE_OPTIONS']).toBe('--enable-source-maps');
+  });
+
+  it.each(ROUTE_ENTRIES)('%s gets the key ids only if its route has card access', (name, route) => {
+    const env = (resources[functionId(name)]!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    if (route.cardAccess !== undefined) {
+      expect(env['PAYGATE_CARD_KEY_ID']).toEqual(arnOf(cardKeyId()));
+      expect(env['PAYGATE_FINGERPRINT_KEY_ID']).toEqual(arnOf(fingerprintKeyId()));
+    } else {
+      expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
+      expect(env).not.toHaveProperty('PAYGATE_FINGERPRINT_KEY_ID');
+    }
+  });
+
+  it.each(ROUTE_ENTRIES)('%s logs to its own KMS-encrypted log group kept one month', (name) => {
+    const fn = resources[functionId(name)]!.Properties;
+    const logGroupId = (fn['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    const logGroup = resources[logGroupId]!.Properties;
+    expect(logGroup['RetentionInDays']).toBe(30);
+    expect(logGroup['KmsKeyId']).toEqual(arnOf(dataKeyId()));
+    expect(logGroup['LogGroupName']).toBe(`/aws/lambda/${String(fn['FunctionName'])}`);
+  });
+});
+
+describe('the HTTP API', () => {
+  const routeResource = (route: RouteSpec) => {
+    const found = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties['RouteKey'] === `${route.method} ${route.path}`);
+    expect(found, `${route.method} ${route.path}`).toHaveLength(1);
+    return found[0]![1].Properties;
+  };
+
+  it('has exactly the routes of the route table', () => {
+    const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties['RouteKey']).sort();
+    expect(keys).toEqual(ROUTE_ENTRIES.map(([, r]) => `${r.method} ${r.path}`).sort());
+  });
+
+  it.each(ROUTE_ENTRIES)('routes %s to its own function through a payload 2.0 Lambda proxy', (name, route) => {
+    const target = JSON.stringify(routeResource(route)['Target']);
+    const integrationId = /"Ref":"([^"]+)"/.exec(target)?.[1];
+    const integration = resources[integrationId!]!;
+    expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: arnOf(functionId(name)),
+    });
+  });
+
+  it.each(ROUTE_ENTRIES)('lets only this API invoke the function of %s, on its own path', (name, route) => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties['FunctionName']) === JSON.stringify(arnOf(functionId(name))));
+    expect(permissions).toHaveLength(1);
+    const permission = permissions[0]![1].Properties;
+    expect(permission['Principal']).toBe('apigateway.amazonaws.com');
+    const sourceArn = JSON.stringify(permission['SourceArn']);
+    expect(sourceArn).toContain(`"Ref":"${logicalId(synth.stack.api.httpApi)}"`);
+    expect(sourceArn).toContain(`/*/*${route.path}"`);
+  });
+
+  it.each(ROUTE_ENTRIES)('authorizes %s with IAM exactly when it is an operator route', (_name, route) => {
+    expect(routeResource(route)['AuthorizationType']).toBe(route.auth === 'admin' ? 'AWS_IAM' : 'NONE');
+  });
+
+  it('writes JSON access logs, with the IAM caller and no query string, to an encrypted log group', () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect(stage.Properties['StageName']).toBe('$default');
+    const settings = stage.Properties['AccessLogSettings'] as { DestinationArn: unknown; Format: string };
+    const logGroupId = logicalId(synth.stack.api.accessLogs);
+    expect(settings.DestinationArn).toEqual(arnOf(logGroupId));
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey', iamCaller: '$context.identity.userArn' });
+    expect(settings.Format).not.toMatch(/querystring|authorization/i);
+    expect(resources[logGroupId]!.Properties).toMatchObject({ RetentionInDays: 30, KmsKeyId: arnOf(dataKeyId()) });
+  });
+
+  it('throttles every route of the stage', () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+  });
+
+  it('allows CORS for the browser routes without credentials, API keys or signatures', () => {
+    const [, api] = ofType('AWS::ApiGatewayV2::Api')[0]!;
+    const cors = api.Properties['CorsConfiguration'] as { AllowHeaders: string[]; AllowCredentials: boolean; AllowMethods: string[] };
+    expect(cors.AllowCredentials).toBe(false);
+    expect(cors.AllowHeaders).toContain('x-client-secret');
+    expect(cors.AllowHeaders.map((h) => h.toLowerCase())).not.toContain('authorization');
+    expect(cors.AllowHeaders.map((h) => h.toLowerCase())).not.toContain('x-api-key');
+    expect(cors.AllowMethods).not.toContain('DELETE');
+  });
+
+  it('outputs the API URL and the ARN operators are granted', () => {
+    synth.template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [logicalId(synth.stack.api.httpApi), 'ApiEndpoint'] } });
+    expect(JSON.stringify(synth.template.findOutputs('OperatorInvokeArn'))).toContain('/$default/*/api/admin/*');
+  });
+});
+
+describe('the table', () => {
+  const table = () => ofType('AWS::DynamoDB::Table');
+
+  it('is one table whose keys and indexes are those of shared/adapters/dynamodb/table.ts', () => {
+    expect(table()).toHaveLength(1);
+    const props = table()[0]![1].Properties;
+    expect(props['KeySchema']).toEqual([
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ]);
+    const indexes = (props['GlobalSecondaryIndexes'] as { IndexName: string; KeySchema: unknown; Projection: unknown }[]).map((i) => ({
+      IndexName: i.IndexName,
+      KeySchema: i.KeySchema,
+      Projection: i.Projection,
+    }));
+    expect(indexes).toEqual(
+      Object.values(TABLE.indexes).map((i) => ({
+        IndexName: i.name,
+        KeySchema: [
+          { AttributeName: i.partitionKey, KeyType: 'HASH' },
+          { AttributeName: i.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+    expect(props['BillingMode']).toBe('PAY_PER_REQUEST');
+    expect(props['TableName']).toBe('paygate-test');
+  });
+
+  it('has point-in-time recovery, TTL on the expiring records and SSE with the project data key', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(dataKeyId()) },
+    });
+  });
+
+  it('is deleted with the test stage and has no deletion protection there', () => {
+    const [, resource] = table()[0]!;
+    expect(resource.DeletionPolicy).toBe('Delete');
+    expect(resource.Properties['DeletionProtectionEnabled']).toBe(false);
+  });
+});
+
+describe('the KMS keys', () => {
+  it('are three: the data key, the card key and the fingerprint HMAC key', () => {
+    expect(ofType('AWS::KMS::Key')).toHaveLength(3);
+    expect(new Set([dataKeyId(), cardKeyId(), fingerprintKeyId()]).size).toBe(3);
+  });
+
+  it('rotate, except the HMAC key, which KMS cannot rotate', () => {
+    expect(resources[cardKeyId()]!.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(resources[dataKeyId()]!.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(resources[fingerprintKeyId()]!.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+  });
+
+  it('let the Logs service use the data key only for this stage’s log groups', () => {
+    const policy = resources[dataKeyId()]!.Properties['KeyPolicy'] as { Statement: Statement[] };
+    const logs = policy.Statement.find((s) => JSON.stringify(s).includes('logs.'))!;
+    expect(JSON.stringify(logs.Condition)).toContain('log-group:/aws/lambda/paygate-test-*');
+    expect(JSON.stringify(logs.Condition)).toContain('log-group:/aws/apigateway/paygate-test-*');
+  });
+});
+
+describe('the permissions of each function', () => {
+  it.each(ROUTE_ENTRIES)('%s has its own role, with no managed policy', (name) => {
+    const role = resources[roleId(name)]!.Properties;
+    expect(role['ManagedPolicyArns']).toBeUndefined();
+    expect(resources[functionId(name)]!.Properties['Role']).toEqual(arnOf(roleId(name)));
+  });
+
+  it.each(ROUTE_ENTRIES)('%s may write only to its own log group among the log groups', (name) => {
+    const statements = statementsOfRole(synth.template, roleId(name));
+    const logStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(logStatements).toHaveLength(1);
+    expect(actionsOf(logStatements[0]!).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(logStatements[0]!.Resource).toEqual(arnOf(logicalId(synth.stack.functions.get(name)!.logGroup)));
+  });
+
+  it.each(ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === 'seal'))('%s may GenerateDataKey on the card key and GenerateMac on the HMAC key, nothing else on them', (name) => {
+    const statements = statementsOfRole(synth.template, roleId(name));
+    const onCardKeys = statements.filter((s) => mentions(s, cardKeyId()) || mentions(s, fingerprintKeyId()));
+    expect(onCardKeys.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual(
+      expect.arrayContaining([
+        { actions: ['kms:GenerateDataKey'], resources: [arnOf(cardKeyId())] },
+        { actions: ['kms:GenerateMac'], resources: [arnOf(fingerprintKeyId())] },
+      ]),
+    );
+    expect(onCardKeys).toHaveLength(2);
+    expect(onCardKeys.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
+  });
+
+  it.each(ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === 'mac'))('%s may GenerateMac on the HMAC key and has no statement on the card key', (name) => {
+    const statements = statementsOfRole(synth.template, roleId(name));
+    expect(statements.filter((s) => mentions(s, cardKeyId()))).toEqual([]);
+    const onMacKey = statements.filter((s) => mentions(s, fingerprintKeyId()));
+    expect(onMacKey.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+      { actions: ['kms:GenerateMac'], resources: [arnOf(fingerprintKeyId())] },
+    ]);
+  });
+
+  it.each(ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === undefined))('%s has no statement on the card key or the HMAC key', (name) => {
+    const statements = statementsOfRole(synth.template, roleId(name));
+    expect(statements.filter((s) => mentions(s, cardKeyId()) || mentions(s, fingerprintKeyId()))).toEqual([]);
+    expect(statements.flatMap(actionsOf)).not.toContain('kms:GenerateMac');
+  });
+
+  it('gives no function kms:Decrypt on the card key (no function detokenizes yet)', () => {
+    for (const [name] of ROUTE_ENTRIES) {
+      const statements = statementsOfRole(synth.template, roleId(name)).filter((s) => mentions(s, cardKeyId()));
+      expect(statements.flatMap(actionsOf), name).not.toContain('kms:Decrypt');
+    }
+  });
+
+  it.each(ROUTE_ENTRIES)('%s reads and writes the table (and its key) exactly when its route authenticates or counts a rate limit', (name, route) => {
+    const statements = statementsOfRole(synth.template, roleId(name));
+    const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const onDataKey = statements.filter((s) => mentions(s, dataKeyId()));
+    if (usesTable(route)) {
+      const actions = dynamo.flatMap(actionsOf);
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']));
+      expect(dynamo.every((s) => resourcesOf(s).every((r) => JSON.stringify(r).includes(`"${tableId()}"`)))).toBe(true);
+      expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+    } else {
+      expect(dynamo).toEqual([]);
+      expect(onDataKey).toEqual([]);
+    }
+  });
+
+  it('the health function touches nothing but its log group', () => {
+    const statements = statementsOfRole(synth.template, roleId('health'));
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('no IAM statement anywhere grants Action "*" or a service-wide wildcard, or an unnamed resource', () => {
+    const policies = ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
+    expect(policies.length).toBeGreaterThan(0);
+    for (const statement of policies) {
+      for (const action of actionsOf(statement)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toMatch(/:\*$/);
+        // The only wildcard actions are the grant of the table's key (ReEncryptFrom/To, GenerateDataKey[WithoutPlaintext]).
+        if (action.includes('*')) expect(['kms:ReEncrypt*', 'kms:GenerateDataKey*']).toContain(action);
+      }
+      for (const resource of resourcesOf(statement)) {
+        expect(resource).not.toBe('*');
+        expect(typeof resource).not.toBe('string');
+        const text = JSON.stringify(resource);
+        // The one wildcard in a resource: the indexes of the table (<table arn>/index/*).
+        if (text.includes('*')) expect(resource).toEqual({ 'Fn::Join': ['', [arnOf(tableId()), '/index/*']] });
+      }
+    }
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions checks leave no unsuppressed error', () => {
+    expect(synth.nagErrors).toEqual([]);
+  });
+
+  it('every suppression states its reason', () => {
+    const suppressions = Object.values(resources).flatMap(
+      (r) => ((r.Metadata?.['cdk_nag'] as { rules_to_suppress?: { id: string; reason: string }[] } | undefined)?.rules_to_suppress ?? []),
+    );
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(40);
+  });
+});

@@ -1,0 +1,57 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { PaygateStack, type PaygateStackProps } from '../../lib/aws/paygate-stack.ts';
+import { stageConfig, type StageName } from '../../lib/aws/stage.ts';
+
+export interface Synthesized {
+  stack: PaygateStack;
+  template: Template;
+  /** The cdk-nag AwsSolutions errors left unsuppressed. */
+  nagErrors: string[];
+}
+
+/**
+ * Synthesizes a stage as `cdk synth` does, with the AwsSolutions checks. `bundle: false` skips
+ * esbuild (the assets are placeholders): for assertions that do not look at the code.
+ */
+export function synthesize(stage: StageName, options: { bundle: boolean; props?: Partial<PaygateStackProps> }): Synthesized {
+  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new PaygateStack(app, `paygate-${stage}`, { stage: stageConfig(stage), ...options.props });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  const template = Template.fromStack(stack);
+  const nagErrors = Annotations.fromStack(stack)
+    .findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))
+    .map((m) => `${m.id}: ${String(m.entry.data).split('\n')[0]}`);
+  return { stack, template, nagErrors };
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnRole | CfnFunction);
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** Every statement of the IAM policies attached to a role (by its logical id). */
+export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => JSON.stringify(p['Properties']['Roles']).includes(`"${roleLogicalId}"`))
+    .flatMap((p) => p['Properties']['PolicyDocument']['Statement'] as Statement[]);
+}
+
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+/** `{ "Fn::GetAtt": [id, "Arn"] }`, the way a grant names a resource of the stack. */
+export const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+/** Whether a statement names a resource (directly or inside an Fn::Join) by its logical id. */
+export const mentions = (s: Statement, id: string): boolean => JSON.stringify(s.Resource).includes(`"${id}"`);
