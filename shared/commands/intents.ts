@@ -185,6 +185,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
     throw error;
   }
 
+  let committed: PaymentIntent | null = null;
   const settlement: IntentSettlement = {
     settle: (payment, decline, at) => {
       const attempts = held.attempts + 1;
@@ -205,6 +206,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
       const events = succeeded
         ? [announce(deps, held.merchantId, 'payment_intent.succeeded', intentView(next, at, null, deps.settings.publicUrl), at).event]
         : [];
+      committed = next;
       return { change: { next, expectedVersion: held.version }, events };
     },
   };
@@ -226,9 +228,18 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
       undefined,
       settlement,
     );
-    const succeeded: PaymentIntent = { ...held, status: 'succeeded', paymentId: payment.id };
-    return { intent: succeeded, payment, redirectUrl: redirectUrlFor(succeeded) };
+    // What the commit stored (the settlement ran just before it), not the held copy.
+    const stored = committed ?? held;
+    return { intent: stored, payment, redirectUrl: redirectUrlFor(stored) };
   } catch (error) {
+    if (error instanceof RecordChangedError) {
+      // The hold lapsed and another confirm (or a cancel) changed the intent first: nothing of this
+      // attempt was committed. (A real issuer's approval would need a reversal here.)
+      const now = await deps.store.getIntent(null, intentId);
+      throw now && (now.status === 'succeeded' || now.status === 'canceled')
+        ? errors.alreadyCompleted()
+        : errors.invalidState('This payment intent changed while it was being confirmed; try again.');
+    }
     if (!(error instanceof ApiError && error.status === 402)) await releaseHold(deps, held);
     throw error;
   }

@@ -1,0 +1,115 @@
+/**
+ * What the browser tests share: Debian's Chromium driven by playwright-core (which never downloads
+ * a browser), a merchant's site on 127.0.0.1 for success_url and cancel_url, and a page watcher
+ * that records every request and every console message, so a test can say that nothing left
+ * 127.0.0.1 and that no Content-Security-Policy violation happened.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOTS = join(import.meta.dirname, '__screenshots__');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+export interface MerchantSite {
+  url: string;
+  /** Paths (with query) the browser asked the site for. */
+  visits: string[];
+  /** The Referer headers the site received (the checkout page sends none: its URL holds the secret). */
+  referers: string[];
+  close(): Promise<void>;
+}
+
+/** The merchant's own pages the checkout sends the customer back to. */
+export async function startMerchantSite(): Promise<MerchantSite> {
+  const visits: string[] = [];
+  const referers: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') {
+      res.statusCode = 404;
+      return res.end();
+    }
+    visits.push(`${url.pathname}${url.search}`);
+    if (req.headers.referer !== undefined) referers.push(req.headers.referer);
+    const title = url.pathname.startsWith('/success') ? 'Thank you for your order' : url.pathname.startsWith('/cancel') ? 'Your cart' : 'Shop';
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1></body></html>`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    visits,
+    referers,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Every request the page made, in order. */
+  requests: Array<{ method: string; url: string }>;
+  /** Requests that never got an answer, with Chromium's reason (net::ERR_BLOCKED_BY_CSP...). */
+  failures: Array<{ url: string; reason: string }>;
+  /** Console messages of type error or warning, and uncaught page errors. */
+  problems: string[];
+  confirmRequests(): number;
+}
+
+/** One context for the run (pages share nothing the checkout keeps: it uses no cookies or storage). */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: 'en-US', colorScheme: 'light' });
+  context.setDefaultTimeout(15_000); // a failed wait reports itself before the test's own timeout
+  return context;
+}
+
+/** A fresh page whose requests and console problems are recorded. */
+export async function openPage(context: BrowserContext, viewport = { width: 800, height: 900 }): Promise<WatchedPage> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  const requests: WatchedPage['requests'] = [];
+  const failures: WatchedPage['failures'] = [];
+  const problems: string[] = [];
+  page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
+  page.on('requestfailed', (request) => failures.push({ url: request.url(), reason: request.failure()?.errorText ?? '' }));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  return {
+    page,
+    requests,
+    failures,
+    problems,
+    confirmRequests: () => requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname.endsWith('/confirm')).length,
+  };
+}
+
+const CSP_VIOLATION = /Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate)/i;
+
+export function cspViolations(watched: WatchedPage): string[] {
+  return watched.problems.filter((p) => CSP_VIOLATION.test(p));
+}
+
+/** Nothing left the machine, no CSP violation, no uncaught error. */
+export function expectCleanSession(watched: WatchedPage): void {
+  const hosts = new Set(watched.requests.map((r) => new URL(r.url).hostname));
+  expect([...hosts].filter((h) => h !== '127.0.0.1' && h !== 'localhost'), 'requests that left 127.0.0.1').toEqual([]);
+  expect(cspViolations(watched), 'Content-Security-Policy violations').toEqual([]);
+  expect(watched.problems.filter((p) => p.startsWith('uncaught:')), 'uncaught errors').toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+}
