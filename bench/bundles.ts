@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: bundles every handler of the route table with the stack's esbuild settings
- * (lib/aws/bundling.ts), twice: with the AWS SDK bundled, and with the SDK left external (as if
+ * `npm run bench`: bundles every handler the stack deploys (the routes, the `$default` route,
+ * the outbox workers) with the stack's esbuild settings (lib/aws/bundling.ts), twice: with the AWS SDK bundled, and with the SDK left external (as if
  * taken from the Lambda runtime; here it resolves from this project's node_modules). For each
  * bundle it prints the size and the time a fresh `node` takes to import it (the median of a few
  * cold runs, with --enable-source-maps as the functions run): the closest local proxy of a Lambda
@@ -15,14 +15,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { BUNDLE_SIZE_BUDGET_BYTES, esbuildOptions, LAMBDA_BUNDLING, PROJECT_ROOT, routeHandlerEntries, type SdkVariant } from '../lib/aws/bundling.ts';
+import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, PROJECT_ROOT, type SdkVariant } from '../lib/aws/bundling.ts';
+import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
 
 const VARIANTS: SdkVariant[] = ['bundled', 'external'];
-const entries = routeHandlerEntries();
+const entries = deployedHandlerEntries();
 const handlers = Object.keys(entries);
 const workdir = mkdtempSync(join(tmpdir(), 'paygate-bench-'));
 
@@ -49,12 +50,14 @@ const median = (xs: number[]): number => {
 };
 
 try {
+  // What the stack bundles: the checkout-asset handler carries the page's assets (bin/cdk.ts builds them).
+  const constants = { checkoutAssets: await buildCheckoutAssets() };
   const outdirs = {} as Record<SdkVariant, string>;
   for (const variant of VARIANTS) {
     outdirs[variant] = join(workdir, variant);
     mkdirSync(outdirs[variant]);
     const started = performance.now();
-    await build(esbuildOptions(entries, outdirs[variant], variant));
+    for (const options of esbuildRuns(entries, outdirs[variant], constants, variant)) await build(options);
     console.log(`bundled ${handlers.length} handlers (${variant} SDK) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   // The external variant finds the SDK the way a bundle finds the runtime's: outside the bundle.

@@ -1,6 +1,7 @@
 /** The CDK app: `npx cdk synth|deploy -c stage=test|live`. */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 import { PaygateStack } from '../lib/aws/paygate-stack.ts';
 import { pickSettings } from '../lib/aws/settings.ts';
 import { stageConfig } from '../lib/aws/stage.ts';
@@ -10,10 +11,13 @@ const context = (name: string): unknown => app.node.tryGetContext(name);
 const stage = stageConfig(context('stage') ?? 'test');
 const corsOrigins = context('corsOrigins');
 const localDynamoDbEndpoint = context('localDynamoDbEndpoint');
+// The hosted checkout page's browser code and style, bundled into the function that serves them.
+const checkoutAssets = await buildCheckoutAssets();
 
 new PaygateStack(app, stage.prefix, {
   stackName: stage.prefix,
   stage,
+  checkoutAssets,
   settings: pickSettings(context),
   ...(typeof corsOrigins === 'string' ? { corsAllowOrigins: corsOrigins.split(',').map((o) => o.trim()) } : {}),
   ...(typeof localDynamoDbEndpoint === 'string' ? { localDynamoDbEndpoint } : {}),

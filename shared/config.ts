@@ -36,6 +36,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     apiKeyPrefix: e.PAYGATE_STAGE === 'live' ? 'sk_live_' : 'sk_test_',
     publicUrl: (e.PAYGATE_PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, ''),
+    allowLoopbackUrls: false,
     webhookRetryDelaysSeconds: e.WEBHOOK_RETRY_DELAYS,
     webhookEventTtlSeconds: e.WEBHOOK_EVENT_TTL_SECONDS,
     eventRetentionSeconds: 30 * 86_400,

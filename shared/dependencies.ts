@@ -12,6 +12,11 @@ export interface Settings {
   /** `sk_test_` or `sk_live_`: the stage decides which keys it issues. */
   apiKeyPrefix: 'sk_test_' | 'sk_live_';
   publicUrl: string;
+  /**
+   * Webhook and redirect URLs on localhost/127.0.0.1: true only on the local gateway. In Lambda,
+   * loopback is the Runtime API, so the AWS runtime refuses them (no request to ourselves).
+   */
+  allowLoopbackUrls: boolean;
   rateLimits: RateLimitSettings;
   /** Seconds before attempts 2..5. */
   webhookRetryDelaysSeconds: number[];

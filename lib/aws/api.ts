@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -97,6 +97,15 @@ export class PaygateApi extends Construct {
     });
     if (!httpRoute) throw new Error(`no route created for ${routeName}`);
     return httpRoute;
+  }
+
+  /**
+   * The `$default` route: what no route matches (any method, any path) goes to this integration
+   * instead of API Gateway's own `{"message":"Not Found"}`. API Gateway matches every other route
+   * key first, and answers CORS preflights itself.
+   */
+  addDefaultRoute(integration: HttpLambdaIntegration): HttpRoute {
+    return new HttpRoute(this, 'DefaultRoute', { httpApi: this.httpApi, routeKey: HttpRouteKey.DEFAULT, integration });
   }
 
   /** The execute-api ARN an operator's IAM policy grants `execute-api:Invoke` on. */

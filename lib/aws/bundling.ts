@@ -1,7 +1,10 @@
 import type { BuildOptions } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
+import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES } from '../../shared/routes.ts';
+import { WORKERS } from '../../shared/workers.ts';
 
 /**
  * How every Lambda handler is bundled. One object, read by the CDK stack (NodejsFunction), the
@@ -50,11 +53,33 @@ export function handlerEntry(handler: string): string {
  */
 export const BUNDLE_SIZE_BUDGET_BYTES = 1.25 * 1024 * 1024;
 
+/** What is fixed at build time in the bundles (esbuild `define`), built once per synth by bin/cdk.ts. */
+export interface BundleConstants {
+  /** The hosted checkout page's script and style (lib/checkout-build.ts). */
+  checkoutAssets: CheckoutAssets;
+}
+
+/** The handlers that serve the checkout page's assets (`deps.checkoutAssets`). */
+const CHECKOUT_ASSET_HANDLERS: ReadonlySet<string> = new Set([ROUTES.checkoutAsset.handler]);
+
+/**
+ * The esbuild `define` of one handler's bundle. The checkout assets become the constant
+ * `__PAYGATE_CHECKOUT_ASSETS__` (shared/checkout/assets.ts) only in the bundle of the function
+ * that serves them: every composition root reads that constant, so defining it everywhere would
+ * inline the page into every bundle and redeploy every function whenever the page changes.
+ */
+export function handlerDefine(handler: string, constants: BundleConstants): Record<string, string> {
+  return CHECKOUT_ASSET_HANDLERS.has(handler) ? { __PAYGATE_CHECKOUT_ASSETS__: JSON.stringify(constants.checkoutAssets) } : {};
+}
+
+const defaultSdkVariant = (): SdkVariant => (LAMBDA_BUNDLING.bundleAwsSdk ? 'bundled' : 'external');
+
 /**
  * The same settings as esbuild API options, for the test and the bench: every handler of
- * `entries` (name -> entry file) becomes `<outdir>/<name>.mjs` with its `.map`.
+ * `entries` (name -> entry file) becomes `<outdir>/<name>.mjs` with its `.map`. `define` applies
+ * to the whole run; `esbuildRuns` splits handlers by their define.
  */
-export function esbuildOptions(entries: Record<string, string>, outdir: string, sdk: SdkVariant = LAMBDA_BUNDLING.bundleAwsSdk ? 'bundled' : 'external'): BuildOptions {
+export function esbuildOptions(entries: Record<string, string>, outdir: string, sdk: SdkVariant = defaultSdkVariant(), define: Record<string, string> = {}): BuildOptions {
   return {
     entryPoints: entries,
     outdir,
@@ -69,13 +94,38 @@ export function esbuildOptions(entries: Record<string, string>, outdir: string, 
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: { js: LAMBDA_BUNDLING.banner },
     external: sdk === 'external' ? [...LAMBDA_BUNDLING.awsSdkModules] : [],
+    define,
     absWorkingDir: PROJECT_ROOT,
     metafile: true,
     logLevel: 'silent',
   };
 }
 
+/** The esbuild runs that bundle `entries` as the stack does: one run per distinct `define` (handlerDefine). */
+export function esbuildRuns(entries: Record<string, string>, outdir: string, constants: BundleConstants, sdk: SdkVariant = defaultSdkVariant()): BuildOptions[] {
+  const runs = new Map<string, { entries: Record<string, string>; define: Record<string, string> }>();
+  for (const [handler, entry] of Object.entries(entries)) {
+    const define = handlerDefine(handler, constants);
+    const key = JSON.stringify(define);
+    const run = runs.get(key) ?? { entries: {}, define };
+    run.entries[handler] = entry;
+    runs.set(key, run);
+  }
+  return [...runs.values()].map((run) => esbuildOptions(run.entries, outdir, sdk, run.define));
+}
+
 /** Every handler module of the route table, by handler name (`payments/authorize-payment`). */
 export function routeHandlerEntries(routes: Record<string, { handler: string }> = ROUTES): Record<string, string> {
   return Object.fromEntries(Object.values(routes).map((route) => [route.handler, handlerEntry(route.handler)]));
+}
+
+/**
+ * The handler of the API's `$default` route (the contract's 404 for any unknown route). Typed
+ * against its module rather than imported from it: that would load the AWS SDK into the CDK app.
+ */
+export const NOT_FOUND_HANDLER: (typeof NOT_FOUND_ROUTE)['handler'] = 'health/not-found';
+
+/** Every handler the stack deploys: one per route, the `$default` route's, and the workers (shared/workers.ts). */
+export function deployedHandlerEntries(): Record<string, string> {
+  return { ...routeHandlerEntries(ROUTES), [NOT_FOUND_HANDLER]: handlerEntry(NOT_FOUND_HANDLER), ...routeHandlerEntries(WORKERS) };
 }

@@ -1,21 +1,34 @@
 import { Duration } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { SealPurpose } from '../../shared/ports.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
+import type { WORKERS } from '../../shared/workers.ts';
 import type { StageConfig } from './stage.ts';
 
-export type CardAccess = NonNullable<RouteSpec['cardAccess']>;
+type WorkerSpec = (typeof WORKERS)[keyof typeof WORKERS];
+/** What a route (`cardAccess`) or a worker (`vault`) may do with the card keys. */
+export type CardAccess = NonNullable<RouteSpec['cardAccess']> | Extract<WorkerSpec, { vault: string }>['vault'];
+
+/**
+ * The KMS encryption context `purpose` of what the webhook worker opens: EnvelopeVault's
+ * keyContext (shared/adapters/vault/envelope-vault.ts) names the purpose `paygate:<SealPurpose>`.
+ */
+export const WEBHOOK_SECRET_CONTEXT_PURPOSE = `paygate:${'webhook-secret' satisfies SealPurpose}`;
 
 /** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
 export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
   seal: { cardKey: ['kms:GenerateDataKey'], fingerprintKey: ['kms:GenerateMac'] },
   mac: { cardKey: [], fingerprintKey: ['kms:GenerateMac'] },
+  // Only under the webhook-secret purpose: see grant().
+  open: { cardKey: ['kms:Decrypt'], fingerprintKey: [] },
 };
 
 /**
  * The keys of card data, apart from every other key so that only the functions the route table
- * gives `cardAccess` can use them (KmsKeyService in shared/adapters/kms):
+ * gives `cardAccess`, and the worker shared/workers.ts gives `vault`, can use them
+ * (KmsKeyService in shared/adapters/kms):
  * - the card key wraps the data keys that encrypt card numbers (envelope encryption);
  * - the fingerprint key is an HMAC key: GenerateMac derives each merchant's fingerprint secret.
  */
@@ -49,23 +62,36 @@ export class CardKeys extends Construct {
    * What a route's `cardAccess` lets its function do with the keys, and nothing more:
    * - `seal` (tokenize): a fresh data key under the card key (its plaintext encrypts the card or
    *   the webhook secret, its ciphertext is stored beside it) and the MAC of the fingerprint key;
-   * - `mac` (client secrets of payment intents): the MAC only.
-   * Nobody gets kms:Decrypt on the card key yet: it will go, by a grant of its own, to the
-   * webhook worker that opens webhook secrets (and to whatever later sends a stored card to an
-   * issuer), not to any HTTP route.
+   * - `mac` (client secrets of payment intents): the MAC only;
+   * - `open` (the webhook worker, shared/workers.ts): kms:Decrypt on the card key, and only for
+   *   data keys whose encryption context names the webhook-secret purpose, so the one function
+   *   that may decrypt can open webhook signing secrets but never a card number's data key
+   *   (those carry `purpose: paygate:card-number`). No HTTP route decrypts.
    */
   grant(grantee: IGrantable, access: CardAccess): void {
     const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];
-    if (cardKey.length > 0) this.cardKey.grant(grantee, ...cardKey);
+    if (access === 'open') {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: cardKey,
+          resources: [this.cardKey.keyArn],
+          conditions: { StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_SECRET_CONTEXT_PURPOSE } },
+        }),
+      );
+    } else if (cardKey.length > 0) {
+      this.cardKey.grant(grantee, ...cardKey);
+    }
     if (fingerprintKey.length > 0) this.fingerprintKey.grant(grantee, ...fingerprintKey);
   }
 
   /**
    * The environment that tells KmsKeyService which keys to use (shared/runtime/aws.ts builds the
    * vault only when it has a card key id; a `mac` function never calls GenerateDataKey with it,
-   * and IAM would refuse if it did).
+   * and IAM would refuse if it did). The webhook worker never MACs: no fingerprint key for it.
    */
-  environment(): Record<string, string> {
-    return { PAYGATE_CARD_KEY_ID: this.cardKey.keyArn, PAYGATE_FINGERPRINT_KEY_ID: this.fingerprintKey.keyArn };
+  environment(access: CardAccess): Record<string, string> {
+    const environment: Record<string, string> = { PAYGATE_CARD_KEY_ID: this.cardKey.keyArn };
+    if (CARD_ACCESS_ACTIONS[access].fingerprintKey.length > 0) environment['PAYGATE_FINGERPRINT_KEY_ID'] = this.fingerprintKey.keyArn;
+    return environment;
   }
 }

@@ -8,7 +8,7 @@ import type { StageConfig } from './stage.ts';
 
 export interface PaygateDataProps {
   stage: StageConfig;
-  /** A change stream on the table, for the outbox relay of the webhook construct (not built here). */
+  /** A change stream on the table, for the outbox relay (outbox.ts): NEW_IMAGE. */
   stream?: StreamViewType;
 }
 
@@ -103,7 +103,11 @@ export class PaygateData extends Construct {
   }
 }
 
-/** The log groups of a stage: one per function, and the API's access log. */
+/** Step Functions' own prefix for the log groups of state machines (vended logs: no per-group resource policy). */
+export const STATE_MACHINE_LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
+
+/** The log groups of a stage: one per function, the API's access log, and one per state machine. */
 export function logGroupNamePatterns(stage: StageConfig): string[] {
-  return [`/aws/lambda/${stage.prefix}-*`, `/aws/apigateway/${stage.prefix}-*`];
+  return [`/aws/lambda/${stage.prefix}-*`, `/aws/apigateway/${stage.prefix}-*`, `${STATE_MACHINE_LOG_GROUP_PREFIX}${stage.prefix}-*`];
 }
+

@@ -6,7 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { handlerEntry, LAMBDA_BUNDLING, PROJECT_ROOT } from './bundling.ts';
+import { handlerDefine, handlerEntry, LAMBDA_BUNDLING, PROJECT_ROOT, type BundleConstants } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
 export interface PaygateFunctionProps {
@@ -19,6 +19,8 @@ export interface PaygateFunctionProps {
   environment: Record<string, string>;
   /** Encrypts the function's log group. */
   logKey: IKey;
+  /** The build-time constants of the bundles (the checkout assets); handlerDefine picks what this handler gets. */
+  constants: BundleConstants;
   timeout?: Duration;
 }
 
@@ -75,6 +77,8 @@ export class PaygateFunction extends Construct {
         sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
+        // Local bundling passes each define to esbuild as one argument (no shell): JSON is safe there.
+        define: handlerDefine(props.handler, props.constants),
         bundleAwsSDK: LAMBDA_BUNDLING.bundleAwsSdk,
         externalModules: LAMBDA_BUNDLING.bundleAwsSdk ? [] : [...LAMBDA_BUNDLING.awsSdkModules],
         // esbuild is a dev dependency: bundle on this machine, never in Docker.

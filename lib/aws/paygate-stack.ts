@@ -1,11 +1,15 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { PaygateApi } from './api.ts';
+import { NOT_FOUND_HANDLER, type BundleConstants } from './bundling.ts';
 import { CardKeys } from './card-keys.ts';
 import { PaygateData } from './data.ts';
-import { suppressRouteFindings, suppressTableGrantFindings } from './nag.ts';
+import { suppressDefaultRouteFindings, suppressRouteFindings, suppressTableGrantFindings } from './nag.ts';
+import { PaygateOutbox } from './outbox.ts';
 import { kebabCase, PaygateFunction } from './paygate-function.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -15,6 +19,11 @@ export interface PaygateStackProps extends StackProps {
   routes?: Record<string, RouteSpec>;
   /** Optional settings of API.md set on every function (see settings.ts). */
   settings?: Record<string, string>;
+  /**
+   * The hosted checkout page's script and style, built by lib/checkout-build.ts
+   * (`await buildCheckoutAssets()` in bin/cdk.ts): bundled into the function that serves them.
+   */
+  checkoutAssets: CheckoutAssets;
   /** Origins allowed to call the browser routes; `['*']` by default. */
   corsAllowOrigins?: string[];
   /**
@@ -25,21 +34,22 @@ export interface PaygateStackProps extends StackProps {
 }
 
 /**
- * Paygate's payment core on AWS: one function per route of the route table behind an HTTP API,
- * one DynamoDB table, the data key and the card keys.
- *
- * Later parts (the webhook work queue and its workers, the expiry state machine) come as
- * constructs of their own, added here, that take `data` (table, with `stream` turned on for the
- * outbox relay, and data key) and `cardKeys`, and build their functions as PaygateFunction:
- * a role that starts empty, then one grant per resource the function uses.
+ * Paygate on AWS: one function per route of the route table behind an HTTP API, one DynamoDB
+ * table, the data key and the card keys, and the outbox (outbox.ts: the table stream's relay,
+ * the work queue and its worker, the delayed-work state machines, dead-letter queues, alarms).
+ * Every function is a PaygateFunction: a role that starts empty, then one grant per resource
+ * the function uses.
  */
 export class PaygateStack extends Stack {
   readonly stage: StageConfig;
   readonly data: PaygateData;
   readonly cardKeys: CardKeys;
   readonly api: PaygateApi;
+  readonly outbox: PaygateOutbox;
   /** The function of each route, by route name. */
   readonly functions: ReadonlyMap<string, PaygateFunction>;
+  /** The function of the `$default` route: the contract's 404 for any unknown route. */
+  readonly notFoundFunction: PaygateFunction;
 
   constructor(scope: Construct, id: string, props: PaygateStackProps) {
     super(scope, id, { description: `Paygate payment gateway (${props.stage.name} stage)`, ...props });
@@ -49,7 +59,8 @@ export class PaygateStack extends Stack {
       throw new Error('localDynamoDbEndpoint is for sam local on the test stage only');
     }
 
-    this.data = new PaygateData(this, 'Data', { stage });
+    // The stream feeds the outbox relay; its filter reads the inserted item (NEW_IMAGE).
+    this.data = new PaygateData(this, 'Data', { stage, stream: StreamViewType.NEW_IMAGE });
     this.cardKeys = new CardKeys(this, 'CardKeys', { stage });
     this.api = new PaygateApi(this, 'Api', {
       stage,
@@ -66,6 +77,7 @@ export class PaygateStack extends Stack {
       ...(props.localDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: props.localDynamoDbEndpoint } : {}),
     };
 
+    const constants: BundleConstants = { checkoutAssets: props.checkoutAssets };
     const functions = new Map<string, PaygateFunction>();
     for (const [routeName, route] of Object.entries(props.routes ?? ROUTES)) {
       const routeFunction = new PaygateFunction(this, `${routeName}Function`, {
@@ -73,8 +85,9 @@ export class PaygateStack extends Stack {
         name: kebabCase(routeName),
         handler: route.handler,
         description: `${route.method} ${route.path}`,
-        environment: { ...baseEnvironment, ...(route.cardAccess ? this.cardKeys.environment() : {}) },
+        environment: { ...baseEnvironment, ...(route.cardAccess ? this.cardKeys.environment(route.cardAccess) : {}) },
         logKey: this.data.dataKey,
+        constants,
       });
       if (usesTable(route)) {
         this.data.table.grantReadWriteData(routeFunction.role);
@@ -88,12 +101,39 @@ export class PaygateStack extends Stack {
     }
     this.functions = functions;
 
+    // Like health: no table, no key, nothing but its log group.
+    this.notFoundFunction = new PaygateFunction(this, 'notFoundFunction', {
+      stage,
+      name: 'not-found',
+      handler: NOT_FOUND_HANDLER,
+      description: '$default (any unknown route): 404',
+      environment: baseEnvironment,
+      logKey: this.data.dataKey,
+      constants,
+    });
+    suppressDefaultRouteFindings(this.api.addDefaultRoute(new HttpLambdaIntegration('notFoundIntegration', this.notFoundFunction.function)));
+
+    this.outbox = new PaygateOutbox(this, 'Outbox', { stage, data: this.data, cardKeys: this.cardKeys, environment: baseEnvironment, constants });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API', value: this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'OperatorInvokeArn', {
       description: 'Grant execute-api:Invoke on this ARN to the operators who onboard merchants',
       value: this.api.operatorInvokeArn(),
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'WorkQueueUrl', { description: 'The outbox work queue (the worker consumes it)', value: this.outbox.workQueue.queueUrl });
+    new CfnOutput(this, 'WorkDeadLetterQueueUrl', {
+      description: 'Work that failed 5 times: read, fix, redrive to the work queue',
+      value: this.outbox.workDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'RelayDeadLetterQueueUrl', {
+      description: 'Stream batches the relay gave up on (shard and sequence numbers)',
+      value: this.outbox.relayDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'OutboxAlarms', {
+      description: 'CloudWatch alarms of the outbox (no action attached: subscribe them)',
+      value: this.outbox.alarms.map((alarm) => alarm.alarmName).join(','),
+    });
   }
 }
 

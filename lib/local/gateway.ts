@@ -116,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     const port = (server.address() as AddressInfo).port;
 
-    const settings = readSettings(env, `http://localhost:${port}`);
+    const settings = { ...readSettings(env, `http://localhost:${port}`), allowLoopbackUrls: true };
     const deps: Dependencies = {
       store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME, { eventRetentionSeconds: settings.eventRetentionSeconds }),
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),

@@ -10,6 +10,7 @@ import {
   type PaymentIntent,
 } from '../domain/intents.ts';
 import type { Currency } from '../domain/money.ts';
+import { isLoopbackUrl } from '../domain/webhooks.ts';
 import { intentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { RecordChangedError } from '../ports.ts';
@@ -66,6 +67,10 @@ export async function createIntent(
   input: NewIntent,
   idempotency?: IdempotencyContext,
 ): Promise<{ intent: PaymentIntent; clientSecret: string }> {
+  if (!deps.settings.allowLoopbackUrls) {
+    if (isLoopbackUrl(input.successUrl)) throw errors.invalidUrl('success_url');
+    if (input.cancelUrl !== null && isLoopbackUrl(input.cancelUrl)) throw errors.invalidUrl('cancel_url');
+  }
   const now = deps.clock.now();
   const at = now.toISOString();
   const intent: PaymentIntent = {

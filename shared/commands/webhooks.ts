@@ -5,6 +5,7 @@ import { base62FromBytes, ID_PREFIXES, ID_RANDOM_LENGTH } from '../domain/ids.ts
 import {
   afterAttempt,
   endpointWants,
+  isLoopbackUrl,
   signingSecrets,
   type AttemptOutcome,
   type WebhookDelivery,
@@ -39,6 +40,7 @@ export async function createWebhookEndpoint(
   merchantId: string,
   input: { url: string; events: EventType[] },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  if (!deps.settings.allowLoopbackUrls && isLoopbackUrl(input.url)) throw errors.invalidUrl('url');
   const existing = await deps.store.listWebhookEndpoints(merchantId);
   if (existing.length >= MAX_ENDPOINTS_PER_MERCHANT) {
     throw errors.validation(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
@@ -173,6 +175,9 @@ export async function deliverWebhook(deps: Dependencies, work: DueWork): Promise
   let outcome: AttemptOutcome;
   if (!delivery.manual && now.getTime() > Date.parse(delivery.deadline)) {
     return save(deps, { ...delivery, status: 'expired', nextAttemptAt: null, version: delivery.version + 1 }, null);
+  } else if (endpoint && !deps.settings.allowLoopbackUrls && isLoopbackUrl(endpoint.url)) {
+    outcome = { ok: false, statusCode: null, error: 'loopback URLs are not delivered to' };
+    return save(deps, afterAttempt(delivery, outcome, now, [], { manual: true }), null);
   } else if (!event || !endpoint) {
     outcome = { ok: false, statusCode: null, error: !event ? 'the event is no longer kept' : 'the endpoint was deleted' };
     return save(deps, afterAttempt(delivery, outcome, now, [], { manual: true }), null);

@@ -86,6 +86,16 @@ export function afterAttempt(
   return { ...base, status: 'pending', nextAttemptAt: next.toISOString() };
 }
 
+/** A URL naming this machine: allowed only where the machine is the developer's (the local gateway). */
+export function isLoopbackUrl(raw: string): boolean {
+  try {
+    const host = new URL(raw).hostname.toLowerCase();
+    return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host) || host === '0.0.0.0';
+  } catch {
+    return false;
+  }
+}
+
 /** HTTP URLs are allowed only for the local machine, for testing; everything else must be https. */
 export function isAllowedCallbackUrl(raw: string): boolean {
   let url: URL;

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
@@ -9,14 +9,22 @@ import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
+import { buildCheckoutAssets } from '../../lib/checkout-build.ts';
 import { httpEvent } from '../support/events.ts';
+import { CHECKOUT_PAGE_HEADERS } from '../../shared/checkout/page.ts';
+import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES } from '../../shared/routes.ts';
-import { BUNDLE_SIZE_BUDGET_BYTES, esbuildOptions, LAMBDA_BUNDLING, routeHandlerEntries } from '../../lib/aws/bundling.ts';
-import { PaygateStack } from '../../lib/aws/paygate-stack.ts';
+import { WORKERS } from '../../shared/workers.ts';
+import { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
+import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING } from '../../lib/aws/bundling.ts';
+import { PaygateFunction } from '../../lib/aws/paygate-function.ts';
 import { stageConfig } from '../../lib/aws/stage.ts';
 
-const entries = routeHandlerEntries();
+const entries = deployedHandlerEntries();
 const HANDLERS = Object.keys(entries);
 const NODE_BUILTINS = new Set(builtinModules);
 const stripSourceMapComment = (code: string) => code.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
@@ -25,11 +33,16 @@ let outdir: string;
 const bundle = (handler: string) => join(outdir, `${handler}.mjs`);
 let imported: Record<string, string>;
 let metafile: Metafile;
+let checkoutAssets: CheckoutAssets;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'paygate-bundles-'));
-  // One esbuild run for every handler, with the settings the stack gives NodejsFunction.
-  metafile = (await build(esbuildOptions(entries, outdir))).metafile!;
+  // The page's assets as bin/cdk.ts builds them, then the handlers with the settings the stack
+  // gives NodejsFunction: one esbuild run per define (the checkout-asset handler has its own).
+  checkoutAssets = await buildCheckoutAssets();
+  const outputs: Metafile['outputs'] = {};
+  for (const options of esbuildRuns(entries, outdir, { checkoutAssets })) Object.assign(outputs, (await build(options)).metafile!.outputs);
+  metafile = { inputs: {}, outputs };
   // Each bundle imported by plain Node (no vitest, no TypeScript): what Lambda's runtime does.
   const script = `
     const result = {};
@@ -51,8 +64,8 @@ afterAll(() => {
 });
 
 describe('every handler bundle', () => {
-  it('covers every route of the route table', () => {
-    expect(new Set(Object.values(ROUTES).map((r) => r.handler))).toEqual(new Set(HANDLERS));
+  it('covers every route of the route table, the $default route and every worker', () => {
+    expect(new Set([...Object.values(ROUTES), NOT_FOUND_ROUTE, ...Object.values(WORKERS)].map((r) => r.handler))).toEqual(new Set(HANDLERS));
   });
 
   it.each(HANDLERS)('%s builds into one ES module with the require banner and a linked source map', (handler) => {
@@ -82,16 +95,39 @@ describe('every handler bundle', () => {
   });
 });
 
+describe('the checkout page in its bundle', () => {
+  // A run of the built script that esbuild prints back unchanged inside a string literal.
+  const marker = () => [...checkoutAssets.script.matchAll(/[A-Za-z0-9_.(),=:;{}[\]+\-*/<>!?&|%#@^~ ]{24,}/g)].map((m) => m[0]).sort((a, b) => b.length - a.length)[0]!;
+
+  it('is inlined (the esbuild define of __PAYGATE_CHECKOUT_ASSETS__) in the checkout-asset bundle, and in no other', () => {
+    expect(marker().length).toBeGreaterThanOrEqual(24);
+    // includes(), not toContain(): a failure would print the whole bundle.
+    const carries = (handler: string) => readFileSync(bundle(handler), 'utf8').includes(marker());
+    expect(carries(ROUTES.checkoutAsset.handler)).toBe(true);
+    expect(HANDLERS.filter((h) => h !== ROUTES.checkoutAsset.handler && carries(h))).toEqual([]);
+  });
+});
+
 describe("the stack's NodejsFunction bundling", () => {
-  it('produces the same code as the shared esbuild settings (one function, bundled by cdk as in `cdk synth`)', () => {
+  it('produces the same code as the shared esbuild settings, define included (the checkout-asset function, bundled by cdk as in `cdk synth`)', () => {
     const app = new App();
-    const stack = new PaygateStack(app, 'paygate-test', { stage: stageConfig('test'), routes: { health: ROUTES.health } });
+    const stack = new Stack(app, 'bundling');
+    const handler = ROUTES.checkoutAsset.handler;
+    new PaygateFunction(stack, 'CheckoutAsset', {
+      stage: stageConfig('test'),
+      name: 'checkout-asset',
+      handler,
+      description: 'GET /checkout/assets/{file}',
+      environment: {},
+      logKey: new Key(stack, 'LogKey'),
+      constants: { checkoutAssets },
+    });
     const fn = Template.fromStack(stack).toJSON()['Resources'] as Record<string, { Type: string; Properties: { Code?: { S3Key: string } } }>;
     const code = Object.values(fn).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Code!;
     const cdkBundle = join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
     const cdkCode = readFileSync(cdkBundle, 'utf8');
     expect(cdkCode).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-    expect(stripSourceMapComment(cdkCode)).toBe(stripSourceMapComment(readFileSync(bundle('health/get-health'), 'utf8')));
+    expect(stripSourceMapComment(cdkCode)).toBe(stripSourceMapComment(readFileSync(bundle(handler), 'utf8')));
   }, 60_000);
 });
 
@@ -101,36 +137,48 @@ describe('the bundles run as Lambda runs them', () => {
   const INVOKE_ALL = `
     const calls = JSON.parse(process.argv[1]);
     const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 };
+    const parse = (text) => { try { return JSON.parse(text); } catch { return text; } };
     const answers = [];
     for (const call of calls) {
       const { handler } = await import(call.url);
       const event = JSON.parse(JSON.stringify(call.event).replaceAll('$API_KEY', answers.at(-1)?.body?.api_key ?? ''));
       const result = await handler(event, context);
-      answers.push({ statusCode: result.statusCode, body: JSON.parse(result.body ?? '{}') });
+      // HTTP answers with the body parsed when it is JSON; the workers' batch responses as they are.
+      answers.push('statusCode' in result ? { statusCode: result.statusCode, headers: result.headers ?? {}, body: parse(result.body ?? '{}') } : result);
     }
     console.log(JSON.stringify(answers));`;
 
-  async function invoke(stage: 'test' | 'live', calls: { handler: string; event: unknown }[]): Promise<{ statusCode: number; body: Record<string, unknown> }[]> {
-    const endpoint = inject('dynamoEndpoint');
+  interface Answer {
+    statusCode?: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    batchItemFailures?: { itemIdentifier: string }[];
+  }
+
+  async function newTable(): Promise<string> {
     const tableName = `bundles-${randomUUID()}`;
-    const client = localClient(endpoint);
+    const client = localClient(inject('dynamoEndpoint'));
     await ensureTable(client, tableName);
     client.destroy();
+    return tableName;
+  }
+
+  async function invoke(stage: 'test' | 'live', calls: { handler: string; event: unknown }[], tableName?: string): Promise<Answer[]> {
     const payload = calls.map((c) => ({ url: pathToFileURL(bundle(c.handler)).href, event: c.event }));
     const out = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', INVOKE_ALL, JSON.stringify(payload)], {
       encoding: 'utf8',
       env: {
         PATH: process.env['PATH'] ?? '',
-        PAYGATE_TABLE_NAME: tableName,
+        PAYGATE_TABLE_NAME: tableName ?? (await newTable()),
         PAYGATE_PUBLIC_URL: 'https://example.execute-api.eu-west-1.amazonaws.com',
         PAYGATE_STAGE: stage,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
       },
     });
-    return JSON.parse(out.trim().split('\n').at(-1)!) as { statusCode: number; body: Record<string, unknown> }[];
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Answer[];
   }
 
   const iamCaller = { iam: { accessKey: 'AKIA', accountId: '123456789012', callerId: 'AIDA', userArn: 'arn:aws:iam::123456789012:user/operator', userId: 'AIDA' } };
@@ -154,7 +202,7 @@ describe('the bundles run as Lambda runs them', () => {
         }),
       },
     ]);
-    expect(answers[0]).toEqual({ statusCode: 200, body: { status: 'ok' } });
+    expect(answers[0]).toMatchObject({ statusCode: 200, body: { status: 'ok' } });
     expect(answers[1]).toMatchObject({ statusCode: 201, body: { name: 'Acme', api_key: expect.stringMatching(/^sk_test_/) } });
     // The key is known (a 404 for the missing payment, not a 401): the bundled SDK read the table.
     expect(answers[2]).toMatchObject({ statusCode: 404, body: { error: { type: 'invalid_request_error' } } });
@@ -165,7 +213,73 @@ describe('the bundles run as Lambda runs them', () => {
       { handler: 'admin/create-merchant', event: createMerchant(false) },
       { handler: 'admin/create-merchant', event: createMerchant(true) },
     ]);
-    expect([401, 403, 404]).toContain(answers[0]!.statusCode);
+    expect([401, 403, 404]).toContain(answers[0]!.statusCode ?? 0);
     expect(answers[1]).toMatchObject({ statusCode: 201, body: { api_key: expect.stringMatching(/^sk_live_/) } });
+  }, 60_000);
+
+  it('answers the contract’s 404 for what no route matches ($default), whatever the method and body', async () => {
+    const answers = await invoke('test', [
+      { handler: NOT_FOUND_ROUTE.handler, event: httpEvent({ method: 'GET', path: '/nowhere', routePath: '$default' }) },
+      { handler: NOT_FOUND_ROUTE.handler, event: httpEvent({ method: 'POST', path: '/api/v1/nowhere', routePath: '$default', body: { amount: 1 } }) },
+    ]);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ statusCode: 404, headers: { 'content-type': expect.stringContaining('application/json') } });
+      expect(answer.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'resource_not_found' } });
+    }
+  }, 60_000);
+
+  it('serves the checkout page as HTML under its CSP, and the built script and style from the bundle', async () => {
+    const intentId = 'pi_000000000000000000000000';
+    const asset = (file: string) => ({
+      handler: ROUTES.checkoutAsset.handler,
+      event: httpEvent({ method: 'GET', path: `/checkout/assets/${file}`, routePath: ROUTES.checkoutAsset.path, pathParameters: { file } }),
+    });
+    const [page, script, style] = await invoke('test', [
+      {
+        handler: ROUTES.checkoutPage.handler,
+        event: httpEvent({ method: 'GET', path: `/checkout/${intentId}`, routePath: ROUTES.checkoutPage.path, pathParameters: { id: intentId } }),
+      },
+      asset('checkout.js'),
+      asset('checkout.css'),
+    ]);
+    expect(page).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    expect(page!.headers!['content-security-policy']).toBe(CHECKOUT_PAGE_HEADERS['content-security-policy']);
+    expect(page!.body).toContain('<script defer src="/checkout/assets/checkout.js"></script>');
+    expect(page!.body).toContain(`data-intent-id="${intentId}"`);
+    expect(script).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/javascript; charset=utf-8' } });
+    expect(script!.body).toBe(checkoutAssets.script);
+    expect(style).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/css; charset=utf-8' } });
+    expect(style!.body).toBe(checkoutAssets.style);
+  }, 60_000);
+
+  it('runs the workers: the consumer completes its work in the table and reports the malformed message; the relay lets other records by', async () => {
+    const tableName = await newTable();
+    const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint')));
+    const work = { id: 'wrk_000000000000000000000001', kind: 'expire_authorization', ref: 'pay_000000000000000000000000', merchantId: 'mch_000000000000000000000000', runAt: new Date().toISOString() };
+    const workKey = { pk: `WORK#${work.id}`, sk: 'WORK' };
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...workKey, entity: 'work', ...work } }));
+    const sqsEvent = { Records: [{ messageId: 'm1', body: JSON.stringify(work) }, { messageId: 'm2', body: 'not json' }] };
+    // Not an inserted work item: the relay must not touch them (it has no queue or state machine here, so it would fail).
+    const streamEvent = {
+      Records: [
+        { eventName: 'INSERT', dynamodb: { SequenceNumber: '1', NewImage: marshall({ pk: 'PAYMENT#pay_x', entity: 'payment' }) } },
+        { eventName: 'MODIFY', dynamodb: { SequenceNumber: '2', NewImage: marshall({ ...workKey, entity: 'work', ...work }) } },
+      ],
+    };
+
+    const [consumer, relay] = await invoke(
+      'test',
+      [
+        { handler: WORKERS.runWork.handler, event: sqsEvent },
+        { handler: WORKERS.relayWork.handler, event: streamEvent },
+      ],
+      tableName,
+    );
+
+    expect(consumer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+    // The expiry of an unknown payment is a no-op; the work item is then deleted from the table.
+    expect((await doc.send(new GetCommand({ TableName: tableName, Key: workKey }))).Item).toBeUndefined();
+    expect(relay).toEqual({ batchItemFailures: [] });
+    doc.destroy();
   }, 60_000);
 });

@@ -4,7 +4,8 @@ import { ROUTES } from '../../shared/routes.ts';
 import { PaygateStack } from '../../lib/aws/paygate-stack.ts';
 import { pickSettings, SETTING_NAMES } from '../../lib/aws/settings.ts';
 import { stageConfig } from '../../lib/aws/stage.ts';
-import { synthesize, type Synthesized } from './synth.ts';
+import { WORKERS } from '../../shared/workers.ts';
+import { PLACEHOLDER_CHECKOUT_ASSETS, synthesize, type Synthesized } from './synth.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -22,7 +23,13 @@ describe('the live stage', () => {
     expect(live.stack.stackName).toBe('paygate-live');
     expect(ofType('AWS::DynamoDB::Table')[0]!.Properties['TableName']).toBe('paygate-live');
     for (const fn of ofType('AWS::Lambda::Function')) expect(fn.Properties['FunctionName']).toMatch(/^paygate-live-[a-z-]+$/);
-    for (const group of ofType('AWS::Logs::LogGroup')) expect(group.Properties['LogGroupName']).toMatch(/^\/aws\/(lambda|apigateway)\/paygate-live-/);
+    for (const group of ofType('AWS::Logs::LogGroup')) expect(group.Properties['LogGroupName']).toMatch(/^\/aws\/(lambda|apigateway|vendedlogs\/states)\/paygate-live-/);
+    expect(ofType('AWS::SQS::Queue').map((q) => q.Properties['QueueName']).sort()).toEqual(['paygate-live-relay-dlq', 'paygate-live-work', 'paygate-live-work-dlq']);
+    expect(ofType('AWS::StepFunctions::StateMachine').map((m) => m.Properties['StateMachineName']).sort()).toEqual([
+      'paygate-live-authorization-expiry',
+      'paygate-live-webhook-retries',
+    ]);
+    for (const alarm of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmName']).toMatch(/^paygate-live-/);
     expect(ofType('AWS::KMS::Alias').map((a) => a.Properties['AliasName']).sort()).toEqual([
       'alias/paygate-live/card',
       'alias/paygate-live/card-fingerprint',
@@ -30,7 +37,7 @@ describe('the live stage', () => {
     ]);
   });
 
-  it('protects the table from deletion and retains it, its keys and its logs when the stack goes', () => {
+  it('protects the table from deletion and retains it, its keys, its logs, its queues and its waiting state machines when the stack goes', () => {
     const [table] = ofType('AWS::DynamoDB::Table');
     expect(table!.Properties['DeletionProtectionEnabled']).toBe(true);
     expect(table!.DeletionPolicy).toBe('Retain');
@@ -40,11 +47,20 @@ describe('the live stage', () => {
       expect(key.Properties['PendingWindowInDays']).toBe(30);
     }
     for (const group of ofType('AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Retain');
+    // Queued work and dead letters; executions waiting for a webhook retry or an authorization's expiry.
+    for (const type of ['AWS::SQS::Queue', 'AWS::StepFunctions::StateMachine']) {
+      expect(ofType(type).length, type).toBeGreaterThan(0);
+      for (const resource of ofType(type)) {
+        expect(resource.DeletionPolicy, type).toBe('Retain');
+        expect(resource.UpdateReplacePolicy, type).toBe('Retain');
+      }
+    }
   });
 
   it('keeps logs a year', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(Object.keys(ROUTES).length + 1);
+    // One per function (routes, $default, workers), the access log, one per state machine.
+    expect(groups).toHaveLength(Object.keys(ROUTES).length + 1 + Object.keys(WORKERS).length + 1 + 2);
     for (const group of groups) expect(group.Properties['RetentionInDays']).toBe(365);
   });
 
@@ -77,6 +93,8 @@ describe('the stage and settings given at synth time', () => {
 
   it('never points a live stack at a local DynamoDB', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new PaygateStack(app, 'x', { stage: stageConfig('live'), localDynamoDbEndpoint: 'http://127.0.0.1:8000' })).toThrow(/test stage only/);
+    expect(() => new PaygateStack(app, 'x', { stage: stageConfig('live'), checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, localDynamoDbEndpoint: 'http://127.0.0.1:8000' })).toThrow(
+      /test stage only/,
+    );
   });
 });

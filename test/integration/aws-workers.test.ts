@@ -96,10 +96,11 @@ describe('the stream relay (AWS)', () => {
 
 describe('the delayed-work state machine', () => {
   it('waits until runAt, then sends the work item to the queue as JSON', async () => {
+    // Build the machine first: under load its construction alone can take a second or two.
+    const machine = new StateMachine(delayedWorkDefinition(QUEUE_URL) as never, { validationOptions: { checkArn: false } });
     const item = work('deliver_webhook', new Date(Date.now() + 2500).toISOString());
     const sent: unknown[] = [];
     let sentAt = 0;
-    const machine = new StateMachine(delayedWorkDefinition(QUEUE_URL) as never, { validationOptions: { checkArn: false } });
     const started = Date.now();
 
     await machine.run({ runAt: item.runAt, work: item } as never, {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../shared/commands/merchants.ts';
 import { capturePayment, createPayment, refundPayment, voidPayment } from '../../shared/commands/payments.ts';
 import { deliveryId, retryDelivery, rotateWebhookSecret, createWebhookEndpoint } from '../../shared/commands/webhooks.ts';
+import { createIntent } from '../../shared/commands/intents.ts';
 import { runDueWork } from '../../lib/local/worker.ts';
 import type { EventType } from '../../shared/domain/events.ts';
 import { IdempotencyLockLostError } from '../../shared/ports.ts';
@@ -267,6 +268,27 @@ describe('webhook delivery', () => {
     const deliveries = await deps.store.listDeliveries(merchantId, { eventId: event.id, limit: 10, offset: 0 });
     expect(deliveries.items).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
+  });
+
+  it('refuses loopback URLs where the runtime is not the local gateway, and never posts to one', async () => {
+    const { endpoint } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
+    deps.settings.allowLoopbackUrls = false;
+    try {
+      for (const url of ['http://127.0.0.1:9001/2018-06-01/runtime/invocation/next', 'https://localhost/hooks', 'https://127.0.0.5/x']) {
+        await expect(createWebhookEndpoint(deps, merchantId, { url, events: [] })).rejects.toMatchObject({ code: 'invalid_url', details: { param: 'url' } });
+      }
+      await expect(
+        createIntent(deps, merchantId, { amount: 100, currency: 'EUR', successUrl: 'http://localhost/ok', cancelUrl: null, orderId: null, description: null, captureMethod: 'automatic', customerEmail: null, metadata: {} }),
+      ).rejects.toMatchObject({ code: 'invalid_url', details: { param: 'success_url' } });
+      // An endpoint registered earlier on loopback is not posted to either.
+      await createPayment(deps, merchantId, newPayment());
+      await drain();
+      expect(receiver.received).toHaveLength(0);
+      const event = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items[0]!;
+      expect(await deps.store.getDelivery(merchantId, deliveryId(event.id, endpoint.id))).toMatchObject({ status: 'failed', lastError: 'loopback URLs are not delivered to' });
+    } finally {
+      deps.settings.allowLoopbackUrls = true;
+    }
   });
 
   it('keeps webhook secrets sealed in the store', async () => {
