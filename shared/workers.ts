@@ -1,8 +1,10 @@
 /**
  * The functions that are not HTTP routes: the CDK stack wires them to the table's stream and to
- * the work queue. `vault: 'open'` marks the one that decrypts webhook secrets to sign deliveries.
+ * the work queue, or run them on a schedule. `vault: 'open'` marks the one that decrypts webhook
+ * secrets to sign deliveries.
  */
 export const WORKERS = {
   relayWork: { handler: 'workers/relay-work', trigger: 'table-stream' },
   runWork: { handler: 'workers/run-work', trigger: 'work-queue', vault: 'open' },
+  sweepWork: { handler: 'workers/sweep-work', trigger: 'schedule' },
 } as const;

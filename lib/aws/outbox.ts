@@ -1,5 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -33,6 +35,8 @@ export const WORKER_MAX_CONCURRENCY = 10;
 export const WORK_MAX_RECEIVE_COUNT = 5;
 /** The relay's retries of a failing stream batch (bisected each time) before it goes to the relay's dead-letter queue. */
 export const RELAY_RETRY_ATTEMPTS = 10;
+/** How often the sweeper looks for overdue work. */
+export const SWEEP_EVERY = Duration.minutes(5);
 /** A work message older than this means the worker is stuck or keeps failing: the work queue's alarm. */
 export const WORK_QUEUE_MAX_AGE = Duration.minutes(15);
 
@@ -65,6 +69,7 @@ export class PaygateOutbox extends Construct {
   readonly webhookRetries: StateMachine;
   readonly authorizationExpiry: StateMachine;
   readonly relay: PaygateFunction;
+  readonly sweeper: PaygateFunction;
   readonly worker: PaygateFunction;
   readonly alarms: Alarm[] = [];
   private readonly stagePrefix: string;
@@ -161,6 +166,36 @@ export class PaygateOutbox extends Construct {
     this.worker.function.addEventSource(
       new SqsEventSource(this.workQueue, { batchSize: WORKER_BATCH_SIZE, reportBatchItemFailures: true, maxConcurrency: WORKER_MAX_CONCURRENCY }),
     );
+
+    // The sweeper: every 5 minutes, work overdue by 15 minutes goes back onto the work queue
+    // (what a relay that gave up, a failed wait or a dead-lettered message left in the table).
+    const sweepSpec = WORKERS.sweepWork;
+    this.sweeper = new PaygateFunction(this, 'SweepWork', {
+      stage,
+      name: kebabCase('sweepWork'),
+      handler: sweepSpec.handler,
+      description: 'Outbox sweeper: overdue work items from the table back onto the work queue',
+      environment: {
+        ...props.environment,
+        PAYGATE_WORK_QUEUE_URL: this.workQueue.queueUrl,
+        PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN: this.webhookRetries.stateMachineArn,
+        PAYGATE_EXPIRY_STATE_MACHINE_ARN: this.authorizationExpiry.stateMachineArn,
+      },
+      logKey: dataKey,
+      constants: props.constants,
+      timeout: Duration.minutes(2),
+    });
+    // Query the work index and lease items (table read/write); enqueue them. Only overdue work
+    // is swept, so it never schedules: no StartExecution.
+    table.grantReadWriteData(this.sweeper.role);
+    suppressTableGrantFindings(this.sweeper.role);
+    this.sweeper.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.workQueue.queueArn] }));
+    new Rule(this, 'SweepSchedule', {
+      ruleName: `${stage.prefix}-sweep-work`,
+      description: 'Runs the outbox sweeper every 5 minutes',
+      schedule: Schedule.rate(SWEEP_EVERY),
+      targets: [new LambdaFunction(this.sweeper.function, { retryAttempts: 2 })],
+    });
 
     this.watch(stage);
   }

@@ -25,13 +25,16 @@ export async function runWork(deps: Dependencies, work: DueWork): Promise<void> 
 /**
  * The local relay: claims what is due (leased, so no other poller takes it meanwhile) and relays
  * it. An item whose run fails (or whose process dies) is taken again when its lease ends.
+ * In AWS the sweeper runs it with `overdueMs`: only what the stream relay should long have
+ * handled (a relay that gave up, a failed wait, a message gone to the dead-letter queue).
  */
 export async function pollDueWork(
   deps: Dependencies & { queue: EventQueue; scheduler: Scheduler },
-  options: { leaseMs: number; max: number },
+  options: { leaseMs: number; max: number; overdueMs?: number },
 ): Promise<number> {
   const now = deps.clock.now();
-  const claimed = await deps.store.claimDueWork(now, new Date(now.getTime() + options.leaseMs), options.max);
+  const dueBefore = new Date(now.getTime() - (options.overdueMs ?? 0));
+  const claimed = await deps.store.claimDueWork(dueBefore, new Date(now.getTime() + options.leaseMs), options.max);
   for (const work of claimed) await relayWork(deps, work);
   return claimed.length;
 }

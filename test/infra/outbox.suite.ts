@@ -146,6 +146,29 @@ export function describeOutbox(synthesized: () => Synthesized): void {
     });
   });
 
+  describe('the sweeper (overdue work back onto the work queue, on a schedule)', () => {
+    const sweeper = () => logicalId(outbox().sweeper.function);
+    const sweeperRole = () => logicalId(outbox().sweeper.role);
+
+    it('runs every 5 minutes from an EventBridge rule, and is told the work queue', () => {
+      const rules = ofType('AWS::Events::Rule');
+      expect(rules).toHaveLength(1);
+      const rule = rules[0]![1].Properties;
+      expect(rule['ScheduleExpression']).toBe('rate(5 minutes)');
+      expect((rule['Targets'] as { Arn: unknown }[]).map((t) => t.Arn)).toEqual([{ 'Fn::GetAtt': [sweeper(), 'Arn'] }]);
+      expect(environmentOf(sweeper())).toMatchObject({ PAYGATE_WORK_QUEUE_URL: { Ref: ids().workQueue }, PAYGATE_TABLE_NAME: { Ref: ids().table } });
+      expect(environmentOf(sweeper())).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
+    });
+
+    it('may SendMessage on the work queue and read and write the table; nothing on the card keys and no StartExecution', () => {
+      const statements = statementsOfRole(synth.template, sweeperRole());
+      expect(onService(statements, 'sqs:').map(shape)).toEqual([{ actions: ['sqs:SendMessage'], resources: [arnOf(ids().workQueue)] }]);
+      expect(onService(statements, 'states:')).toEqual([]);
+      expect(statements.filter((s) => mentions(s, ids().cardKey) || mentions(s, ids().fingerprintKey))).toEqual([]);
+      expect(onService(statements, 'dynamodb:').flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
+    });
+  });
+
   describe('the worker (work queue -> dispatch, deliver, expire)', () => {
     it('consumes the work queue in batches of at most 10, reporting the failed messages only, at a bounded concurrency', () => {
       const mapping = mappingOf(ids().worker);

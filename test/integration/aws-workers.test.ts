@@ -8,6 +8,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { relayHandler } from '../../functions/workers/relay-work.ts';
 import { runWorkHandler } from '../../functions/workers/run-work.ts';
+import { sweepHandler } from '../../functions/workers/sweep-work.ts';
 import { SqsEventQueue } from '../../shared/adapters/sqs/sqs-event-queue.ts';
 import { delayedWorkDefinition, StepFunctionsScheduler } from '../../shared/adapters/stepfunctions/step-functions-scheduler.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';
@@ -125,6 +126,28 @@ describe('the delayed-work state machine', () => {
     });
     await expect(failing.result).rejects.toThrow();
     expect(calls).toBe(7);
+  });
+});
+
+describe('the sweeper (AWS)', () => {
+  it('puts work overdue by 15 minutes back on the queue once, and leaves fresh and future work to the relay', async () => {
+    const { merchant } = await createMerchant(deps, 'Sweep Merchant');
+    const now = deps.clock.now().getTime();
+    const at = (minutes: number) => new Date(now + minutes * 60_000).toISOString();
+    const stranded = { ...work('deliver_webhook', at(-20)), merchantId: merchant.id };
+    const fresh = { ...work('dispatch_event', at(-1)), merchantId: merchant.id };
+    const future = { ...work('expire_authorization', at(60)), merchantId: merchant.id };
+    for (const item of [stranded, fresh, future]) await deps.store.scheduleWork(item);
+
+    const first = await sweepHandler(workerDeps)({});
+    const second = await sweepHandler(workerDeps)({});
+
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!) as DueWork);
+    expect(sent.map((w) => w.id)).toEqual([stranded.id]);
+    expect(sent[0]).toMatchObject({ id: stranded.id, kind: 'deliver_webhook', runAt: stranded.runAt });
+    expect(first.swept).toBeGreaterThanOrEqual(1);
+    expect(second.swept).toBe(0);
+    expect(sfn.calls()).toHaveLength(0);
   });
 });
 
