@@ -106,6 +106,14 @@ export class PaygateOutbox extends Construct {
     this.webhookRetries = this.delayedWork('WebhookRetries', 'webhook-retries', props, 'waits for the next attempt of a webhook delivery (5 min to 6 h)');
     this.authorizationExpiry = this.delayedWork('AuthorizationExpiry', 'authorization-expiry', props, 'waits until an authorization expires (7 days by default)');
 
+    // What awsWorkerDependencies() reads: the relay's and the sweeper's environment.
+    const relayEnvironment = {
+      ...props.environment,
+      PAYGATE_WORK_QUEUE_URL: this.workQueue.queueUrl,
+      PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN: this.webhookRetries.stateMachineArn,
+      PAYGATE_EXPIRY_STATE_MACHINE_ARN: this.authorizationExpiry.stateMachineArn,
+    };
+
     // The relay: table stream -> work queue or a state machine.
     const relaySpec = WORKERS.relayWork;
     this.relay = new PaygateFunction(this, 'RelayWork', {
@@ -113,12 +121,7 @@ export class PaygateOutbox extends Construct {
       name: kebabCase('relayWork'),
       handler: relaySpec.handler,
       description: 'Outbox relay: inserted work items from the table stream to the work queue, or to a Step Functions wait',
-      environment: {
-        ...props.environment,
-        PAYGATE_WORK_QUEUE_URL: this.workQueue.queueUrl,
-        PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN: this.webhookRetries.stateMachineArn,
-        PAYGATE_EXPIRY_STATE_MACHINE_ARN: this.authorizationExpiry.stateMachineArn,
-      },
+      environment: relayEnvironment,
       logKey: dataKey,
       constants: props.constants,
       timeout: Duration.seconds(30),
@@ -175,12 +178,7 @@ export class PaygateOutbox extends Construct {
       name: kebabCase('sweepWork'),
       handler: sweepSpec.handler,
       description: 'Outbox sweeper: overdue work items from the table back onto the work queue',
-      environment: {
-        ...props.environment,
-        PAYGATE_WORK_QUEUE_URL: this.workQueue.queueUrl,
-        PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN: this.webhookRetries.stateMachineArn,
-        PAYGATE_EXPIRY_STATE_MACHINE_ARN: this.authorizationExpiry.stateMachineArn,
-      },
+      environment: relayEnvironment,
       logKey: dataKey,
       constants: props.constants,
       timeout: Duration.minutes(2),

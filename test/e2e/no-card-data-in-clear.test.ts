@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
+import { ADMIN_KEY, client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
 import { EXP_YEAR, UNTHROTTLED, base62, uniqueKey } from './helpers.ts';
 
 /** Every card number the session sends, digits only, with a CVV each that appears nowhere else. */
@@ -43,16 +43,8 @@ function cardJson(number: string, cvv: string, extra: Record<string, unknown> = 
 
 /** Raw HTTP: the answer text exactly as it came over the wire. */
 async function send(method: string, path: string, apiKey: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${gateway.url}${path}`, {
-    method,
-    headers: {
-      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const answer = { status: response.status, text: await response.text() };
+  const { status, text } = await client(gateway.url, apiKey)(method, path, body, headers);
+  const answer = { status, text };
   answers.push(answer);
   const id = /"id":"(pay_[0-9A-Za-z]+)"/.exec(answer.text)?.[1] ?? /"payment_id":"(pay_[0-9A-Za-z]+)"/.exec(answer.text)?.[1];
   if (id) paymentIds.push(id);

@@ -64,7 +64,7 @@ export function client(baseUrl: string, apiKey?: string) {
     body?: unknown,
     headers: Record<string, string> = {},
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers field by field
-  ): Promise<{ status: number; headers: Headers; body: any }> {
+  ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -81,6 +81,6 @@ export function client(baseUrl: string, apiKey?: string) {
     } catch {
       // not JSON: keep the text
     }
-    return { status: response.status, headers: response.headers, body: parsed };
+    return { status: response.status, headers: response.headers, body: parsed, text };
   };
 }
