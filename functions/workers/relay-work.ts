@@ -8,7 +8,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { relayWork } from '../../shared/commands/work.ts';
 import type { DueWork } from '../../shared/domain/events.ts';
-import { awsWorkerDependencies } from '../../shared/runtime/aws.ts';
+import { awsWorkerDependencies } from '../../shared/runtime/aws-workers.ts';
 
 type WorkerDependencies = ReturnType<typeof awsWorkerDependencies>;
 

@@ -5,7 +5,7 @@
  * again. Work is idempotent, so a late duplicate is harmless. Nothing is lost.
  */
 import { pollDueWork } from '../../shared/commands/work.ts';
-import { awsWorkerDependencies } from '../../shared/runtime/aws.ts';
+import { awsWorkerDependencies } from '../../shared/runtime/aws-workers.ts';
 
 /** Past the work queue's age alarm: the normal path has clearly failed for these. */
 export const OVERDUE_MS = 15 * 60_000;

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { SealPurpose } from '../../shared/ports.ts';
+import { keyContextPurpose } from '../../shared/adapters/vault/envelope-vault.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
 import type { WORKERS } from '../../shared/workers.ts';
 import type { StageConfig } from './stage.ts';
@@ -11,11 +11,8 @@ type WorkerSpec = (typeof WORKERS)[keyof typeof WORKERS];
 /** What a route (`cardAccess`) or a worker (`vault`) may do with the card keys. */
 export type CardAccess = NonNullable<RouteSpec['cardAccess']> | Extract<WorkerSpec, { vault: string }>['vault'];
 
-/**
- * The KMS encryption context `purpose` of what the webhook worker opens: EnvelopeVault's
- * keyContext (shared/adapters/vault/envelope-vault.ts) names the purpose `paygate:<SealPurpose>`.
- */
-export const WEBHOOK_SECRET_CONTEXT_PURPOSE = `paygate:${'webhook-secret' satisfies SealPurpose}`;
+/** The KMS encryption context `purpose` of what the webhook worker opens, as EnvelopeVault names it. */
+export const WEBHOOK_SECRET_CONTEXT_PURPOSE = keyContextPurpose('webhook-secret');
 
 /** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
 export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
@@ -85,12 +82,12 @@ export class CardKeys extends Construct {
   }
 
   /**
-   * The environment that tells KmsKeyService which keys to use (shared/runtime/aws.ts builds the
-   * vault only when it has a card key id; a `mac` function never calls GenerateDataKey with it,
-   * and IAM would refuse if it did). The webhook worker never MACs: no fingerprint key for it.
+   * The environment that tells KmsKeyService which keys to use: exactly the keys the access uses
+   * (a `mac` function gets the fingerprint key only; the webhook worker the card key only).
    */
   environment(access: CardAccess): Record<string, string> {
-    const environment: Record<string, string> = { PAYGATE_CARD_KEY_ID: this.cardKey.keyArn };
+    const environment: Record<string, string> = {};
+    if (CARD_ACCESS_ACTIONS[access].cardKey.length > 0) environment['PAYGATE_CARD_KEY_ID'] = this.cardKey.keyArn;
     if (CARD_ACCESS_ACTIONS[access].fingerprintKey.length > 0) environment['PAYGATE_FINGERPRINT_KEY_ID'] = this.fingerprintKey.keyArn;
     return environment;
   }

@@ -12,17 +12,13 @@ import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import { readSettings } from '../config.ts';
 import { bundledCheckoutAssets } from '../checkout/assets.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { EventQueue, Scheduler, Vault } from '../ports.ts';
-import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.ts';
-import { StepFunctionsScheduler } from '../adapters/stepfunctions/step-functions-scheduler.ts';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Vault } from '../ports.ts';
 import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
 import { consoleLogger } from '../logger.ts';
 
-function required(name: string): string {
+export function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`missing environment variable ${name}`);
   return value;
@@ -30,14 +26,13 @@ function required(name: string): string {
 
 /** The composition root of the Lambda runtime: AWS adapters, configured by the stack's environment. */
 export function awsDependencies(): Dependencies {
-  // Only the functions granted the vault key get its id (and the IAM to use it).
+  // Each function gets only the key ids (and the IAM) its access uses; none, no vault at all.
   const cardKeyId = process.env['PAYGATE_CARD_KEY_ID'];
-  const vault = cardKeyId
-    ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, process.env['PAYGATE_FINGERPRINT_KEY_ID']), {
-        dataKeyMaxAgeMs: 5 * 60_000,
-        dataKeyMaxUses: 10_000,
-      })
-    : noCardAccess;
+  const macKeyId = process.env['PAYGATE_FINGERPRINT_KEY_ID'];
+  const vault =
+    cardKeyId || macKeyId
+      ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, macKeyId), { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 })
+      : noCardAccess;
   const dynamo = new DynamoDBClient({});
   const tableName = required('PAYGATE_TABLE_NAME');
   const settings = readSettings(process.env, required('PAYGATE_PUBLIC_URL'));
@@ -65,27 +60,16 @@ const noCardAccess: Vault = { seal: refuse, open: refuse, fingerprint: refuse, m
 
 let shared: Dependencies | undefined;
 
+/** The execution environment's dependencies, built once. */
+export function sharedAwsDependencies(): Dependencies {
+  return (shared ??= awsDependencies());
+}
+
 /** The Lambda entry of an endpoint: dependencies are built once per execution environment. */
 export function lambdaHandler(endpoint: AnyEndpoint): (event: HttpEvent, context: Context) => Promise<HttpResult> {
   let handler: ((event: HttpEvent, context: Context) => Promise<HttpResult>) | undefined;
   return (event, context) => {
-    shared ??= awsDependencies();
-    handler ??= buildHandler(endpoint, shared);
+    handler ??= buildHandler(endpoint, sharedAwsDependencies());
     return handler(event, context);
-  };
-}
-
-/** The workers' extra adapters: the SQS work queue and the Step Functions schedulers. */
-export function awsWorkerDependencies(): Dependencies & { queue: EventQueue; scheduler: Scheduler } {
-  const base = (shared ??= awsDependencies());
-  const delayed = {
-    dispatch_event: required('PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN'),
-    deliver_webhook: required('PAYGATE_WEBHOOK_RETRY_STATE_MACHINE_ARN'),
-    expire_authorization: required('PAYGATE_EXPIRY_STATE_MACHINE_ARN'),
-  };
-  return {
-    ...base,
-    queue: new SqsEventQueue(new SQSClient({}), required('PAYGATE_WORK_QUEUE_URL')),
-    scheduler: new StepFunctionsScheduler(new SFNClient({}), delayed),
   };
 }

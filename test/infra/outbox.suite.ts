@@ -8,7 +8,7 @@ import { delayedWorkDefinition } from '../../shared/adapters/stepfunctions/step-
 import { EnvelopeVault } from '../../shared/adapters/vault/envelope-vault.ts';
 import { DELIVERY_TIMEOUT_MS } from '../../shared/commands/webhooks.ts';
 import type { DueWork } from '../../shared/domain/events.ts';
-import { awsWorkerDependencies } from '../../shared/runtime/aws.ts';
+import { awsWorkerDependencies } from '../../shared/runtime/aws-workers.ts';
 import { WORK_MAX_RECEIVE_COUNT, WORK_QUEUE_MAX_AGE, WORKER_BATCH_SIZE } from '../../lib/aws/outbox.ts';
 import { actionsOf, arnOf, logicalId, mentions, resourcesOf, statementsOfRole, type Statement, type Synthesized } from './synth.ts';
 

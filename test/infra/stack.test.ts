@@ -69,15 +69,12 @@ describe('the functions', () => {
     expect(env['NODE_OPTIONS']).toBe('--enable-source-maps');
   });
 
-  it.each(ROUTE_ENTRIES)('%s gets the key ids only if its route has card access', (name, route) => {
+  it.each(ROUTE_ENTRIES)('%s gets exactly the key ids its card access uses', (name, route) => {
     const env = (resources[functionId(name)]!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
-    if (route.cardAccess !== undefined) {
-      expect(env['PAYGATE_CARD_KEY_ID']).toEqual(arnOf(cardKeyId()));
-      expect(env['PAYGATE_FINGERPRINT_KEY_ID']).toEqual(arnOf(fingerprintKeyId()));
-    } else {
-      expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
-      expect(env).not.toHaveProperty('PAYGATE_FINGERPRINT_KEY_ID');
-    }
+    if (route.cardAccess === 'seal') expect(env['PAYGATE_CARD_KEY_ID']).toEqual(arnOf(cardKeyId()));
+    else expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
+    if (route.cardAccess !== undefined) expect(env['PAYGATE_FINGERPRINT_KEY_ID']).toEqual(arnOf(fingerprintKeyId()));
+    else expect(env).not.toHaveProperty('PAYGATE_FINGERPRINT_KEY_ID');
   });
 
   it.each(ROUTE_ENTRIES)('%s logs to its own KMS-encrypted log group kept one month', (name) => {

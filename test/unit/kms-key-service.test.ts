@@ -165,3 +165,16 @@ describe('EnvelopeVault over KmsKeyService', () => {
     expect(kmsMock.commandCalls(GenerateMacCommand)).toHaveLength(2);
   });
 });
+
+describe('a MAC-only key service (payment-intent routes get the fingerprint key id alone)', () => {
+  const macOnly = new KmsKeyService(client, undefined, MAC_KEY_ID);
+
+  it('derives secrets with GenerateMac but refuses to make or open data keys without a card key', async () => {
+    kmsMock.on(GenerateMacCommand).resolves({ Mac: randomBytes(32) });
+    await expect(macOnly.deriveSecret('paygate:client-secret:v1:mch_x')).resolves.toHaveLength(32);
+    await expect(macOnly.generateDataKey({ merchant_id: MERCHANT })).rejects.toThrow(/no card key/);
+    await expect(macOnly.unwrapDataKey(randomBytes(48), { merchant_id: MERCHANT })).rejects.toThrow(/no card key/);
+    expect(kmsMock.commandCalls(GenerateDataKeyCommand)).toHaveLength(0);
+    expect(kmsMock.commandCalls(DecryptCommand)).toHaveLength(0);
+  });
+});

@@ -8,19 +8,29 @@ import type { KeyService } from '../vault/envelope-vault.ts';
  */
 export class KmsKeyService implements KeyService {
   readonly keyId: string;
+  private readonly cardKeyId: string | undefined;
   private readonly client: KMSClient;
   private readonly macKeyId: string | undefined;
 
-  /** `macKeyId` only for functions that fingerprint cards; the webhook worker only opens secrets. */
-  constructor(client: KMSClient, keyId: string, macKeyId: string | undefined) {
+  /**
+   * Each function gets only the key ids it uses: `keyId` (card key) where it seals or opens,
+   * `macKeyId` where it fingerprints cards or derives client secrets.
+   */
+  constructor(client: KMSClient, keyId: string | undefined, macKeyId: string | undefined) {
     this.client = client;
-    this.keyId = keyId;
+    this.cardKeyId = keyId;
+    this.keyId = keyId ?? 'none';
     this.macKeyId = macKeyId;
+  }
+
+  private requireCardKey(): string {
+    if (this.cardKeyId === undefined) throw new Error('this function has no card key');
+    return this.cardKeyId;
   }
 
   async generateDataKey(context: Record<string, string>): Promise<{ plaintext: Buffer; wrapped: Buffer }> {
     const out = await this.client.send(
-      new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: context }),
+      new GenerateDataKeyCommand({ KeyId: this.requireCardKey(), KeySpec: 'AES_256', EncryptionContext: context }),
     );
     if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS GenerateDataKey returned no key');
     return { plaintext: Buffer.from(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob) };
@@ -28,7 +38,7 @@ export class KmsKeyService implements KeyService {
 
   async unwrapDataKey(wrapped: Buffer, context: Record<string, string>): Promise<Buffer> {
     const out = await this.client.send(
-      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: wrapped, EncryptionContext: context }),
+      new DecryptCommand({ KeyId: this.requireCardKey(), CiphertextBlob: wrapped, EncryptionContext: context }),
     );
     if (!out.Plaintext) throw new Error('KMS Decrypt returned no key');
     return Buffer.from(out.Plaintext);

@@ -123,8 +123,13 @@ export class EnvelopeVault implements Vault {
   }
 }
 
+/** The KMS encryption context's `purpose` of a data key (IAM conditions name it too: lib/aws/card-keys.ts). */
+export function keyContextPurpose(purpose: SealPurpose): string {
+  return `paygate:${purpose}`;
+}
+
 function keyContext(merchantId: string, purpose: SealPurpose): Record<string, string> {
-  return { purpose: `paygate:${purpose}`, merchant_id: merchantId };
+  return { purpose: keyContextPurpose(purpose), merchant_id: merchantId };
 }
 
 function additionalData(context: CardContext): Buffer {
