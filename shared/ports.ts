@@ -36,19 +36,18 @@ export interface SealedCardNumber {
   tag: string;
 }
 
-/** A sealed secret: a card number, or a webhook endpoint's signing secret. */
-export type SealedSecret = SealedCardNumber;
 
 export interface CardContext {
   merchantId: string;
   /** What the secret belongs to: the card token, or the webhook endpoint id. */
   token: string;
-  /** Card numbers by default; webhook secrets are sealed under their own purpose. */
+  /** Named in the KMS encryption context and the AAD, so a data key serves one purpose. */
   purpose?: SealPurpose;
 }
 
-export type SealPurpose = 'card-number' | 'webhook-secret';
-export type MacPurpose = 'card-fingerprint' | 'client-secret';
+/** What a sealed secret is: only card numbers (every other secret is derived, never stored). */
+export type SealPurpose = 'card-number';
+export type MacPurpose = 'card-fingerprint' | 'client-secret' | 'request-hash' | 'webhook-secret';
 
 export interface Vault {
   seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber>;

@@ -16,11 +16,10 @@ export interface RouteSpec {
   auth: AuthKind;
   rateLimit: RateLimitClass | null;
   /**
-   * What the function may do with the vault keys: `seal` (tokenize a card or a webhook secret:
-   * KMS GenerateDataKey, and GenerateMac on the MAC key for fingerprints and client secrets),
-   * or `mac` (GenerateMac only: derive and check payment intents' client secrets). Functions
-   * without it get no KMS permission on the vault keys. (The webhook worker, not an HTTP route,
-   * opens webhook secrets: Decrypt.)
+   * What the function may do with the vault keys: `seal` (tokenize a card: KMS GenerateDataKey,
+   * and GenerateMac on the MAC key for its fingerprint), or `mac` (GenerateMac only: derive
+   * payment intents' client secrets and webhook signing secrets). Functions without it get no
+   * KMS permission on the vault keys. No function decrypts: nothing secret is stored but cards.
    */
   cardAccess?: 'seal' | 'mac';
 }
@@ -47,10 +46,10 @@ export const ROUTES = {
   getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction' },
   listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction' },
 
-  createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'seal' },
+  createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
   listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction' },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
-  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'seal' },
+  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction' },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction' },

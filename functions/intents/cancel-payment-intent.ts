@@ -1,6 +1,6 @@
-import { cancelIntent, clientSecretFor } from '../../shared/commands/intents.ts';
+import { cancelIntent, clientSecretFor, CLIENT_SECRET_PLACEHOLDER, revealClientSecret } from '../../shared/commands/intents.ts';
 import { intentView } from '../../shared/domain/views.ts';
-import { defineEndpoint } from '../../shared/http/endpoint.ts';
+import { AnswerWithSecret, defineEndpoint } from '../../shared/http/endpoint.ts';
 import { PaymentIntentIdParams } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
@@ -8,9 +8,14 @@ import { lambdaHandler } from '../../shared/runtime/aws.ts';
 export const endpoint = defineEndpoint({
   route: ROUTES.cancelPaymentIntent,
   params: PaymentIntentIdParams,
+  revealStoredAnswer: revealClientSecret,
   run: async ({ params, merchantId, deps }) => {
     const intent = await cancelIntent(deps, merchantId, params.id);
-    return intentView(intent, deps.clock.now(), await clientSecretFor(deps, intent), deps.settings.publicUrl);
+    const now = deps.clock.now();
+    return new AnswerWithSecret(
+      intentView(intent, now, await clientSecretFor(deps, intent), deps.settings.publicUrl),
+      intentView(intent, now, CLIENT_SECRET_PLACEHOLDER, deps.settings.publicUrl),
+    );
   },
 });
 

@@ -9,7 +9,7 @@ export const endpoint = defineEndpoint({
   route: ROUTES.createPaymentIntent,
   body: CreatePaymentIntentBody,
   successStatus: 201,
-  revealStoredAnswer: (deps, merchantId, body) => revealClientSecret(deps, merchantId, body),
+  revealStoredAnswer: revealClientSecret,
   run: async ({ body, merchantId, deps, idempotency }) => {
     const { intent, clientSecret } = await createIntent(deps, merchantId, {
       amount: body.amount,

@@ -1,8 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { keyContextPurpose } from '../../shared/adapters/vault/envelope-vault.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
 import type { WORKERS } from '../../shared/workers.ts';
 import type { StageConfig } from './stage.ts';
@@ -11,15 +10,11 @@ type WorkerSpec = (typeof WORKERS)[keyof typeof WORKERS];
 /** What a route (`cardAccess`) or a worker (`vault`) may do with the card keys. */
 export type CardAccess = NonNullable<RouteSpec['cardAccess']> | Extract<WorkerSpec, { vault: string }>['vault'];
 
-/** The KMS encryption context `purpose` of what the webhook worker opens, as EnvelopeVault names it. */
-export const WEBHOOK_SECRET_CONTEXT_PURPOSE = keyContextPurpose('webhook-secret');
 
 /** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
 export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
   seal: { cardKey: ['kms:GenerateDataKey'], fingerprintKey: ['kms:GenerateMac'] },
   mac: { cardKey: [], fingerprintKey: ['kms:GenerateMac'] },
-  // Only under the webhook-secret purpose: see grant().
-  open: { cardKey: ['kms:Decrypt'], fingerprintKey: [] },
 };
 
 /**
@@ -57,27 +52,15 @@ export class CardKeys extends Construct {
 
   /**
    * What a route's `cardAccess` lets its function do with the keys, and nothing more:
-   * - `seal` (tokenize): a fresh data key under the card key (its plaintext encrypts the card or
-   *   the webhook secret, its ciphertext is stored beside it) and the MAC of the fingerprint key;
-   * - `mac` (client secrets of payment intents): the MAC only;
-   * - `open` (the webhook worker, shared/workers.ts): kms:Decrypt on the card key, and only for
-   *   data keys whose encryption context names the webhook-secret purpose, so the one function
-   *   that may decrypt can open webhook signing secrets but never a card number's data key
-   *   (those carry `purpose: paygate:card-number`). No HTTP route decrypts.
+   * - `seal` (tokenize): a fresh data key under the card key (its plaintext encrypts the card,
+   *   its ciphertext is stored beside it) and the MAC of the fingerprint key;
+   * - `mac` (client secrets of payment intents, webhook signing secrets, including the webhook
+   *   worker's): the MAC only.
+   * No function may decrypt: card numbers are sealed for good, and every other secret is derived.
    */
   grant(grantee: IGrantable, access: CardAccess): void {
     const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];
-    if (access === 'open') {
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: cardKey,
-          resources: [this.cardKey.keyArn],
-          conditions: { StringEquals: { 'kms:EncryptionContext:purpose': WEBHOOK_SECRET_CONTEXT_PURPOSE } },
-        }),
-      );
-    } else if (cardKey.length > 0) {
-      this.cardKey.grant(grantee, ...cardKey);
-    }
+    if (cardKey.length > 0) this.cardKey.grant(grantee, ...cardKey);
     if (fingerprintKey.length > 0) this.fingerprintKey.grant(grantee, ...fingerprintKey);
   }
 

@@ -130,14 +130,14 @@ export async function cancelIntent(deps: Dependencies, merchantId: string, inten
   if (status === 'succeeded') throw errors.alreadyCompleted();
   if (status !== 'created') throw errors.invalidState(`A ${status} payment intent cannot be canceled.`);
   if (intent.confirmingUntil && Date.parse(intent.confirmingUntil) > now.getTime()) {
-    throw errors.invalidState('The customer is paying this intent right now.');
+    throw errors.busy('The customer is paying this intent right now.');
   }
   const next: PaymentIntent = { ...intent, status: 'canceled', confirmingUntil: null, updatedAt: now.toISOString(), version: intent.version + 1 };
   const { event, work } = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), now);
   try {
     await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], [work]);
   } catch (error) {
-    if (error instanceof RecordChangedError) throw errors.invalidState('The payment intent changed meanwhile; read it again.');
+    if (error instanceof RecordChangedError) throw errors.busy('The payment intent changed meanwhile; read it again.');
     throw error;
   }
   return next;
@@ -175,7 +175,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
   // Card errors are the customer's typos: they answer 400 without taking an attempt.
   validateCard(input.card, now);
   if (intent.confirmingUntil && Date.parse(intent.confirmingUntil) > now.getTime()) {
-    throw errors.invalidState('This payment intent is already being confirmed.');
+    throw errors.busy('This payment intent is already being confirmed.');
   }
 
   const held: PaymentIntent = {
@@ -186,7 +186,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
   try {
     await deps.store.updateIntent({ next: held, expectedVersion: intent.version }, [], []);
   } catch (error) {
-    if (error instanceof RecordChangedError) throw errors.invalidState('This payment intent is already being confirmed.');
+    if (error instanceof RecordChangedError) throw errors.busy('This payment intent is already being confirmed.');
     throw error;
   }
 
@@ -243,7 +243,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
       const now = await deps.store.getIntent(null, intentId);
       throw now && (now.status === 'succeeded' || now.status === 'canceled')
         ? errors.alreadyCompleted()
-        : errors.invalidState('This payment intent changed while it was being confirmed; try again.');
+        : errors.busy('This payment intent changed while it was being confirmed; try again.');
     }
     if (!(error instanceof ApiError && error.status === 402)) await releaseHold(deps, held);
     throw error;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { errors } from '../domain/errors.ts';
 import { eventBody, type DueWork, type EventType, type PaygateEvent } from '../domain/events.ts';
 import { base62FromBytes, ID_PREFIXES, ID_RANDOM_LENGTH } from '../domain/ids.ts';
@@ -24,22 +24,31 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 /** A rotated-out secret keeps signing beside the new one for this long. */
 const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
-const secretContext = (endpoint: { merchantId: string; id: string }) => ({
-  merchantId: endpoint.merchantId,
-  token: endpoint.id,
-  purpose: 'webhook-secret' as const,
-});
+/**
+ * An endpoint's signing secret of one version: `whsec_` + base64 of a 32-byte MAC of the endpoint
+ * id and version under a per-merchant key of the vault (KMS GenerateMac in AWS). Nothing secret is
+ * stored, a replay can derive it again, and no function ever needs to decrypt to sign.
+ */
+export async function webhookSecretFor(deps: Dependencies, endpoint: { merchantId: string; id: string }, version: number): Promise<string> {
+  return formatWebhookSecret(await deps.vault.mac('webhook-secret', endpoint.merchantId, `${endpoint.id}:v${version}`));
+}
 
-async function newSecret(deps: Dependencies, endpoint: { merchantId: string; id: string }) {
-  const secret = formatWebhookSecret(randomBytes(32));
-  return { secret, sealed: await deps.vault.seal(secret, secretContext(endpoint)) };
+/** Stands for a webhook secret in stored answers; the version says which one to derive again. */
+export const webhookSecretPlaceholder = (version: number) => `__PAYGATE_WEBHOOK_SECRET_V${version}__`;
+
+/** Puts the secret back into a remembered answer about an endpoint. */
+export async function revealWebhookSecret(deps: Dependencies, merchantId: string, storedBody: string): Promise<string> {
+  const match = /__PAYGATE_WEBHOOK_SECRET_V(\d+)__/.exec(storedBody);
+  if (!match) return storedBody;
+  const { id } = JSON.parse(storedBody) as { id: string };
+  return storedBody.replace(match[0], await webhookSecretFor(deps, { merchantId, id }, Number(match[1])));
 }
 
 export async function createWebhookEndpoint(
   deps: Dependencies,
   merchantId: string,
   input: { url: string; events: EventType[] },
-): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+): Promise<{ endpoint: WebhookEndpoint; secret: string; version: number }> {
   if (!deps.settings.allowLoopbackUrls && isLoopbackUrl(input.url)) throw errors.invalidUrl('url');
   const existing = await deps.store.listWebhookEndpoints(merchantId);
   if (existing.length >= MAX_ENDPOINTS_PER_MERCHANT) {
@@ -47,17 +56,16 @@ export async function createWebhookEndpoint(
   }
   const now = deps.clock.now().toISOString();
   const id = deps.ids.next('webhookEndpoint');
-  const { secret, sealed } = await newSecret(deps, { merchantId, id });
   const endpoint: WebhookEndpoint = {
     id,
     merchantId,
     url: input.url,
     events: [...new Set(input.events)],
-    secrets: [{ sealed, expiresAt: null, createdAt: now }],
+    secrets: [{ version: 1, expiresAt: null, createdAt: now }],
     createdAt: now,
   };
   await deps.store.createWebhookEndpoint(endpoint);
-  return { endpoint, secret };
+  return { endpoint, secret: await webhookSecretFor(deps, endpoint, 1), version: 1 };
 }
 
 export async function getWebhookEndpoint(deps: Dependencies, merchantId: string, endpointId: string): Promise<WebhookEndpoint> {
@@ -75,22 +83,22 @@ export async function rotateWebhookSecret(
   deps: Dependencies,
   merchantId: string,
   endpointId: string,
-): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+): Promise<{ endpoint: WebhookEndpoint; secret: string; version: number }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const endpoint = await getWebhookEndpoint(deps, merchantId, endpointId);
     const now = deps.clock.now();
     const overlapUntil = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
     const kept = signingSecrets(endpoint, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: overlapUntil } : s));
-    const { secret, sealed } = await newSecret(deps, endpoint);
-    const next = { ...endpoint, secrets: [...kept, { sealed, expiresAt: null, createdAt: now.toISOString() }] };
+    const version = Math.max(0, ...endpoint.secrets.map((s) => s.version)) + 1;
+    const next = { ...endpoint, secrets: [...kept, { version, expiresAt: null, createdAt: now.toISOString() }] };
     try {
       await deps.store.replaceWebhookSecrets(next, endpoint.secrets.length);
-      return { endpoint: next, secret };
+      return { endpoint: next, secret: await webhookSecretFor(deps, next, version), version };
     } catch (error) {
       if (!(error instanceof RecordChangedError)) throw error;
     }
   }
-  throw errors.invalidState('The endpoint is being rotated by another request; retry.');
+  throw errors.busy('The endpoint is being rotated by another request; retry.');
 }
 
 export async function getEvent(deps: Dependencies, merchantId: string, eventId: string): Promise<PaygateEvent> {
@@ -119,7 +127,7 @@ export async function retryDelivery(deps: Dependencies, merchantId: string, deli
   try {
     await deps.store.saveDelivery(next, dueWork(deps, 'deliver_webhook', delivery.id, merchantId, now));
   } catch (error) {
-    if (error instanceof RecordChangedError) throw errors.invalidState('The delivery changed meanwhile; read it again.');
+    if (error instanceof RecordChangedError) throw errors.busy('The delivery changed meanwhile; read it again.');
     throw error;
   }
   return next;
@@ -202,7 +210,7 @@ async function save(deps: Dependencies, next: WebhookDelivery, work: DueWork | n
 
 async function attempt(deps: Dependencies, event: PaygateEvent, endpoint: WebhookEndpoint, now: Date): Promise<AttemptOutcome> {
   const body = eventBody(event);
-  const secrets = await Promise.all(signingSecrets(endpoint, now).map((s) => deps.vault.open(s.sealed, secretContext(endpoint))));
+  const secrets = await Promise.all(signingSecrets(endpoint, now).map((s) => webhookSecretFor(deps, endpoint, s.version)));
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'Paygate-Webhooks/1',

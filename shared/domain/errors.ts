@@ -16,6 +16,8 @@ export interface ErrorDetails {
   paymentId?: string;
   /** Seconds, for 429 answers. */
   retryAfterSeconds?: number;
+  /** A conflict that will clear (another request is in flight): never remembered by idempotency. */
+  transient?: boolean;
 }
 
 export interface ErrorBody {
@@ -47,6 +49,7 @@ export class ApiError extends Error {
 
   /** Errors of the payment state machine and of the card network are answers worth remembering. */
   get isRememberedByIdempotency(): boolean {
+    if (this.details.transient) return false;
     return this.status === 402 || STATE_ERROR_CODES.has(this.code);
   }
 
@@ -93,6 +96,8 @@ export const errors = {
   notCaptured: () => invalid('not_captured', 'The payment has not been captured, so there is nothing to refund.'),
   alreadyCompleted: () => invalid('already_completed', 'The payment intent has already been completed.'),
   invalidState: (message: string) => new ApiError(409, 'invalid_request_error', 'invalid_state', message),
+  /** The same 409 for a race that will clear: a retry with the same Idempotency-Key runs again. */
+  busy: (message: string) => new ApiError(409, 'invalid_request_error', 'invalid_state', message, { transient: true }),
 
   missingApiKey: () =>
     new ApiError(401, 'authentication_error', 'missing_api_key', 'No API key was provided. Use "Authorization: Bearer sk_..." or "X-API-Key".'),

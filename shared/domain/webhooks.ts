@@ -1,8 +1,11 @@
 import type { EventType } from './events.ts';
-import type { SealedCardNumber } from '../ports.ts';
 
+/**
+ * A signing secret of an endpoint, by version. The secret itself is never stored: it is derived
+ * (shared/commands/webhooks.ts `webhookSecretFor`) from the endpoint id and the version.
+ */
 export interface WebhookSecret {
-  sealed: SealedCardNumber;
+  version: number;
   /** Null for the current secret; set to rotation time + 24 h for the one it replaced. */
   expiresAt: string | null;
   createdAt: string;

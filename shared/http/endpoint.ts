@@ -37,6 +37,20 @@ export class RawAnswer {
   }
 }
 
+/**
+ * An answer that carries a secret: `live` goes to the caller, `stored` (the same with a
+ * placeholder where the secret goes) is what an idempotency record keeps, and the endpoint's
+ * `revealStoredAnswer` derives the secret again on replay. No secret is ever stored in clear.
+ */
+export class AnswerWithSecret {
+  readonly live: unknown;
+  readonly stored: unknown;
+  constructor(live: unknown, stored: unknown) {
+    this.live = live;
+    this.stored = stored;
+  }
+}
+
 /** Public routes are called from the checkout page's origin, or any: they carry no cookies, only the secret. */
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
@@ -115,6 +129,10 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
         clientSecret: spec.route.auth === 'client_secret' ? presentedClientSecret(event, state.body) : undefined,
       });
       if (output instanceof RawAnswer) return { statusCode: output.statusCode, headers: { ...output.headers }, body: output.body };
+      if (output instanceof AnswerWithSecret) {
+        state.storedBody = JSON.stringify(output.stored);
+        return jsonResult(successStatus, JSON.stringify(output.live));
+      }
       return jsonResult(successStatus, JSON.stringify(output));
     });
 
@@ -130,6 +148,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       replayed: false,
       errorCode: null,
       rateLimit: null,
+      storedBody: null,
     };
     const context = Object.assign(Object.create(lambdaContext ?? null) as Context, { paygate: state }) as PaygateContext;
     let result: HttpResult;

@@ -53,8 +53,10 @@ export const jsonBody = (): Middleware => ({
     }
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
     if (raw.length > MAX_BODY_BYTES) throw errors.payloadTooLarge();
+    const text = raw.toString('utf8');
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw errors.validation(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
     try {
-      request.context.paygate.body = JSON.parse(raw.toString('utf8'));
+      request.context.paygate.body = JSON.parse(text);
     } catch {
       throw errors.invalidJson();
     }
@@ -116,7 +118,8 @@ export const idempotency = (
       ownerToken: randomUUID(),
       expiresAtEpochSeconds: nowSeconds + deps.settings.idempotencyTtlSeconds,
     };
-    const requestHash = sha256(`${request.event.requestContext.http.method} ${request.event.rawPath}\n${canonicalize(state.body ?? {}) ?? ''}`);
+    const hashable = await withCardDataKeyed(state.deps, merchantId, state.route.cardAccess === 'seal', state.body ?? {});
+    const requestHash = sha256(`${request.event.requestContext.http.method} ${request.event.rawPath}\n${canonicalize(hashable) ?? ''}`);
     const begun = await deps.store.beginIdempotent({
       ...lock,
       requestHash,
@@ -143,7 +146,7 @@ export const idempotency = (
     if (!held || held.committed || !request.response) return;
     await request.context.paygate.deps.store.completeIdempotent(held.lock, {
       statusCode: request.response.statusCode,
-      body: request.response.body,
+      body: request.context.paygate.storedBody ?? request.response.body,
     });
     held.committed = true;
   },
@@ -199,3 +202,36 @@ export const rateLimit = (): Middleware => ({
     }
   },
 });
+
+/**
+ * The request hash is kept 24 hours beside the answer, so it must not be a plain hash of a card:
+ * with last4, expiry and the BIN, a card number and CVV fall to brute force in seconds. On routes
+ * that take cards, `card.number` and `card.cvv` enter the hash only as a keyed MAC of the vault.
+ */
+async function withCardDataKeyed(deps: Dependencies, merchantId: string, takesCards: boolean, body: unknown): Promise<unknown> {
+  if (!takesCards || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const card = (body as Record<string, unknown>)['card'];
+  if (typeof card !== 'object' || card === null || Array.isArray(card)) return body;
+  const { number, cvv, ...rest } = card as Record<string, unknown>;
+  const mac = await deps.vault.mac('request-hash', merchantId, JSON.stringify([number ?? null, cvv ?? null]));
+  return { ...(body as Record<string, unknown>), card: { ...rest, keyed: mac.toString('base64') } };
+}
+
+/** JSON nested deeper than any request of the API is refused before anything recurses over it. */
+const MAX_JSON_DEPTH = 20;
+
+function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > limit) return true;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return false;
+}

@@ -17,6 +17,8 @@ export interface RequestState {
   idempotency: IdempotencyContext | null;
   replayed: boolean;
   errorCode: string | null;
+  /** What an idempotency record keeps of the answer when it is not the answer itself (AnswerWithSecret). */
+  storedBody: string | null;
   /** The binding rate-limit window of this request, for the X-RateLimit-* headers. */
   rateLimit: RateDecision | null;
 }

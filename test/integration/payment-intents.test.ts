@@ -586,3 +586,12 @@ describe('concurrent confirms of one intent', () => {
     expect(['400 already_completed', '409 invalid_state']).toContain(codeOf(late));
   });
 });
+
+describe('idempotency of a conflict that clears', () => {
+  it('does not remember a 409 from a confirmation in flight: the same key runs again once it is over', async () => {
+    const { errors } = await import('../../shared/domain/errors.ts');
+    expect(errors.busy('in flight').isRememberedByIdempotency).toBe(false);
+    expect(errors.invalidState('refused').isRememberedByIdempotency).toBe(true);
+    expect(errors.busy('in flight').toBody()).toEqual(errors.invalidState('in flight').toBody());
+  });
+});

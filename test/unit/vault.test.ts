@@ -159,19 +159,6 @@ describe('EnvelopeVault', () => {
       expect(new Set(sealed.map((s) => s.wrappedKey)).size).toBe(1);
     });
 
-    it('keeps webhook secrets under a data key and context of their own', async () => {
-      const { vault, keys } = setup();
-      const secretContext = { merchantId: MERCHANT, token: 'we_aaaaaaaaaaaaaaaaaaaaaaaa', purpose: 'webhook-secret' as const };
-      const sealedSecret = await vault.seal('whsec_abc', secretContext);
-      await vault.seal(CARD, context);
-      expect(keys.generated).toEqual([
-        { purpose: 'paygate:webhook-secret', merchant_id: MERCHANT },
-        { purpose: 'paygate:card-number', merchant_id: MERCHANT },
-      ]);
-      expect(await vault.open(sealedSecret, secretContext)).toBe('whsec_abc');
-      await expect(vault.open(sealedSecret, { merchantId: MERCHANT, token: secretContext.token })).rejects.toThrow();
-    });
-
     it('asks for a new data key after dataKeyMaxUses seals', async () => {
       const { vault, keys } = setup({ dataKeyMaxUses: 3 });
       const sealed: SealedCardNumber[] = [];

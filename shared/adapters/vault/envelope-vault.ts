@@ -124,7 +124,7 @@ export class EnvelopeVault implements Vault {
 }
 
 /** The KMS encryption context's `purpose` of a data key (IAM conditions name it too: lib/aws/card-keys.ts). */
-export function keyContextPurpose(purpose: SealPurpose): string {
+function keyContextPurpose(purpose: SealPurpose): string {
   return `paygate:${purpose}`;
 }
 

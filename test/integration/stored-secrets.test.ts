@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { endpoint as authorizeEndpoint } from '../../functions/payments/authorize-payment.ts';
+import { endpoint as createWebhookEndpointRoute } from '../../functions/webhooks/create-webhook-endpoint.ts';
+import { endpoint as rotateWebhookSecretRoute } from '../../functions/webhooks/rotate-webhook-secret.ts';
+import { endpoint as createIntentRoute } from '../../functions/intents/create-payment-intent.ts';
+import { endpoint as cancelIntentRoute } from '../../functions/intents/cancel-payment-intent.ts';
+import { localClient } from '../../lib/local/dynamodb-local.ts';
+import { createMerchant } from '../../shared/commands/merchants.ts';
+import { buildHandler, type AnyEndpoint } from '../../shared/http/endpoint.ts';
+import { testDependencies, type TestDependencies } from '../support/deps.ts';
+import { httpEvent } from '../support/events.ts';
+
+let deps: TestDependencies;
+let apiKey: string;
+
+beforeAll(async () => {
+  deps = await testDependencies();
+  deps.clock.set(new Date());
+  apiKey = (await createMerchant(deps, 'Secrets Merchant')).key.apiKey;
+});
+
+function call(endpoint: AnyEndpoint, path: string, body: unknown, key: string, pathParameters?: Record<string, string>) {
+  return buildHandler(endpoint, deps)(
+    httpEvent({ method: 'POST', path, body, headers: { authorization: `Bearer ${apiKey}`, 'idempotency-key': key }, ...(pathParameters ? { pathParameters } : {}) }),
+  );
+}
+
+/** Every item of the table, as stored. */
+async function everything(): Promise<string> {
+  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint')));
+  const out = await doc.send(new ScanCommand({ TableName: deps.tableName }));
+  return JSON.stringify(out.Items);
+}
+
+describe('what idempotency records keep', () => {
+  it('keeps no hash of a card number or CVV that could be brute-forced: card fields enter the hash keyed', async () => {
+    const card = { number: '4000056655665556', exp_month: 11, exp_year: 2031, cvv: '847' };
+    const body = { amount: 12_999, currency: 'USD', card };
+    const answer = await call(authorizeEndpoint, '/api/v1/payments/authorize', body, 'order-881');
+    expect(answer.statusCode).toBe(201);
+
+    const stored = await everything();
+    // What an attacker would compute from what the record reveals (amount, last4, expiry...).
+    const plain = (b: unknown) => createHash('sha256').update(`POST /api/v1/payments/authorize\n${JSON.stringify(b)}`).digest('hex');
+    expect(stored).not.toContain(plain(body));
+    expect(stored).not.toContain(plain({ amount: 12_999, card, currency: 'USD' }));
+    expect(stored).not.toContain('4000056655665556');
+    expect(stored).not.toContain('"847"');
+    // And the key still works: a retry replays, another card is a mismatch.
+    const again = await call(authorizeEndpoint, '/api/v1/payments/authorize', body, 'order-881');
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const otherCvv = await call(authorizeEndpoint, '/api/v1/payments/authorize', { ...body, card: { ...card, cvv: '848' } }, 'order-881');
+    expect(JSON.parse(otherCvv.body).error.code).toBe('idempotency_key_mismatch');
+  });
+
+  it('keeps no webhook secret of create or rotate, and replays them byte for byte', async () => {
+    const created = await call(createWebhookEndpointRoute, '/api/v1/webhook-endpoints', { url: 'https://example.com/hooks' }, 'we-create');
+    const id = JSON.parse(created.body).id as string;
+    const rotated = await call(rotateWebhookSecretRoute, `/api/v1/webhook-endpoints/${id}/rotate-secret`, undefined, 'we-rotate', { id });
+    const secrets = [JSON.parse(created.body).secret as string, JSON.parse(rotated.body).secret as string];
+    expect(secrets[0]).not.toBe(secrets[1]);
+
+    const stored = await everything();
+    for (const secret of secrets) expect(stored).not.toContain(secret.slice('whsec_'.length, 30));
+
+    const createReplay = await call(createWebhookEndpointRoute, '/api/v1/webhook-endpoints', { url: 'https://example.com/hooks' }, 'we-create');
+    const rotateReplay = await call(rotateWebhookSecretRoute, `/api/v1/webhook-endpoints/${id}/rotate-secret`, undefined, 'we-rotate', { id });
+    expect(createReplay.headers['idempotent-replayed']).toBe('true');
+    expect(createReplay.body).toBe(created.body);
+    expect(rotateReplay.body).toBe(rotated.body);
+  });
+
+  it('keeps no client secret of intent create or cancel, and replays them byte for byte', async () => {
+    const created = await call(createIntentRoute, '/api/v1/payment-intents', { amount: 500, currency: 'EUR', success_url: 'https://example.com/ok' }, 'pi-create');
+    const intent = JSON.parse(created.body) as { id: string; client_secret: string };
+    const canceled = await call(cancelIntentRoute, `/api/v1/payment-intents/${intent.id}/cancel`, undefined, 'pi-cancel', { id: intent.id });
+    expect(JSON.parse(canceled.body).client_secret).toBe(intent.client_secret);
+
+    expect(await everything()).not.toContain(intent.client_secret.split('_secret_')[1]);
+    const replay = await call(cancelIntentRoute, `/api/v1/payment-intents/${intent.id}/cancel`, undefined, 'pi-cancel', { id: intent.id });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toBe(canceled.body);
+  });
+});
+
+describe('bodies no request of the API has', () => {
+  it('answers 400 to JSON nested too deep, with or without an Idempotency-Key (never a 500)', async () => {
+    const deep = `${'{"a":['.repeat(1000)}1${']}'.repeat(1000)}`;
+    for (const key of ['deep-1', undefined]) {
+      const answer = await buildHandler(authorizeEndpoint, deps)(
+        httpEvent({ method: 'POST', path: '/api/v1/payments/authorize', body: deep, headers: { authorization: `Bearer ${apiKey}`, ...(key ? { 'idempotency-key': key } : {}) } }),
+      );
+      expect(answer.statusCode).toBe(400);
+      expect(JSON.parse(answer.body).error.code).toBe('validation_error');
+    }
+  });
+});
