@@ -103,3 +103,14 @@ export function validateCard(input: CardInput, now: Date): ValidCard {
 export function lastFour(card: ValidCard): string {
   return card.number.slice(-4);
 }
+
+/**
+ * Whether free text holds something that is a card number (12-19 digits, spaces or dashes between,
+ * passing Luhn). Free-text fields are stored and echoed, so a card number must not get in there.
+ */
+export function containsCardNumber(text: string): boolean {
+  for (const match of text.matchAll(/(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)/g)) {
+    if (luhnValid(normaliseCardNumber(match[0]))) return true;
+  }
+  return false;
+}

@@ -1,3 +1,5 @@
+import { redact } from '../logger.ts';
+
 /**
  * The one error family of the API. Domain code throws these; one middleware turns them into HTTP.
  * Messages are written for merchants and never carry request data (no card number can leak here).
@@ -54,8 +56,9 @@ export class ApiError extends Error {
   }
 
   toBody(requestId?: string): ErrorBody {
-    const body: ErrorBody = { error: { type: this.type, code: this.code, message: this.message } };
-    if (this.details.param !== undefined) body.error.param = this.details.param;
+    // A message or a param may echo the caller's input (an unknown field's name): never a card in clear.
+    const body: ErrorBody = { error: { type: this.type, code: this.code, message: redact(this.message) } };
+    if (this.details.param !== undefined) body.error.param = redact(this.details.param);
     if (this.details.declineCode !== undefined) body.error.decline_code = this.details.declineCode;
     if (this.details.paymentId !== undefined) body.error.payment_id = this.details.paymentId;
     if (requestId !== undefined) body.error.request_id = requestId;

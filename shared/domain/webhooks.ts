@@ -89,14 +89,27 @@ export function afterAttempt(
   return { ...base, status: 'pending', nextAttemptAt: next.toISOString() };
 }
 
-/** A URL naming this machine: allowed only where the machine is the developer's (the local gateway). */
+/**
+ * A URL naming this machine or a private network (loopback, IPv4-mapped IPv6, link-local,
+ * RFC 1918, unique-local IPv6): allowed only on the local gateway, for testing. A name that
+ * merely resolves there (a public DNS name pointing at 127.0.0.1) is not caught here.
+ */
 export function isLoopbackUrl(raw: string): boolean {
+  let host: string;
   try {
-    const host = new URL(raw).hostname.toLowerCase();
-    return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host) || host === '0.0.0.0';
+    host = new URL(raw).hostname.toLowerCase();
   } catch {
     return false;
   }
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host.startsWith('[')) {
+    const v6 = host.slice(1, -1);
+    return v6 === '::1' || v6 === '::' || v6.startsWith('::ffff:') || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
+  }
+  const octets = host.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o))) return false;
+  const [a, b] = octets as [number, number, number, number];
+  return a === 127 || a === 0 || a === 10 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 /** HTTP URLs are allowed only for the local machine, for testing; everything else must be https. */

@@ -7,8 +7,13 @@ import { z } from 'zod';
 import { TRANSACTION_STATUSES } from '../domain/payment.ts';
 import { MAX_AMOUNT, MIN_AMOUNT, SUPPORTED_CURRENCIES } from '../domain/money.ts';
 import { idPattern } from '../domain/ids.ts';
+import { containsCardNumber } from '../domain/cards.ts';
 import { EVENT_TYPES } from '../domain/events.ts';
 import { DELIVERY_STATUSES, isAllowedCallbackUrl } from '../domain/webhooks.ts';
+
+/** Free text that is stored and shown back: never a card number (refused, so it is never kept). */
+const FreeText = (max: number) =>
+  z.string().trim().max(max).refine((text) => !containsCardNumber(text), { message: 'must not contain a card number' });
 
 export const Amount = z.number().int().min(MIN_AMOUNT).max(MAX_AMOUNT);
 
@@ -24,8 +29,8 @@ export const CardBody = z
     exp_month: z.number().int().min(1).max(12),
     exp_year: z.number().int().min(2000).max(2100),
     cvv: z.string().regex(/^\d{3,4}$/),
-    holder_name: z.string().trim().min(1).max(200).optional(),
-    cardholder_name: z.string().trim().min(1).max(200).optional(),
+    holder_name: FreeText(200).pipe(z.string().min(1)).optional(),
+    cardholder_name: FreeText(200).pipe(z.string().min(1)).optional(),
   })
   .transform(({ number, exp_month, exp_year, cvv, holder_name, cardholder_name }) => ({
     number,
@@ -38,17 +43,20 @@ export const CardBody = z
 export const CustomerBody = z
   .strictObject({
     email: z.email().max(254).optional(),
-    name: z.string().trim().max(200).optional(),
-    phone: z.string().trim().max(40).optional(),
+    name: FreeText(200).optional(),
+    phone: FreeText(40).optional(),
   })
   .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null }));
 
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((m) => !Object.entries(m).some(([k, v]) => containsCardNumber(k) || containsCardNumber(v)), {
+    message: 'must not contain a card number',
+  })
   .refine((m) => Object.keys(m).length <= 50, { message: 'metadata may have at most 50 keys' });
 
-export const Description = z.string().max(1000);
-export const Reason = z.string().trim().max(500);
+export const Description = FreeText(1000);
+export const Reason = FreeText(500);
 
 export const NewPaymentBody = z.strictObject({
   amount: Amount,
@@ -111,7 +119,7 @@ export const CreatePaymentIntentBody = z.strictObject({
   currency: CurrencyCode,
   success_url: CallbackUrl,
   cancel_url: CallbackUrl.optional(),
-  order_id: z.string().trim().min(1).max(200).optional(),
+  order_id: FreeText(200).pipe(z.string().min(1)).optional(),
   description: Description.optional(),
   capture_method: z.enum(['automatic', 'manual']).default('automatic'),
   customer_email: z.email().max(254).optional(),
