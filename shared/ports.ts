@@ -233,7 +233,8 @@ export interface Store {
   getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;
 
-  createWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** False when the merchant already has `maxPerMerchant` endpoints (counted in the same transaction). */
+  createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number): Promise<boolean>;
   getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null>;
   listWebhookEndpoints(merchantId: string): Promise<WebhookEndpoint[]>;
   /** Replaces the secrets if the endpoint still has `expectedSecretCount` of them (else RecordChangedError). */

@@ -50,10 +50,6 @@ export async function createWebhookEndpoint(
   input: { url: string; events: EventType[] },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string; version: number }> {
   if (!deps.settings.allowLoopbackUrls && isLoopbackUrl(input.url)) throw errors.invalidUrl('url');
-  const existing = await deps.store.listWebhookEndpoints(merchantId);
-  if (existing.length >= MAX_ENDPOINTS_PER_MERCHANT) {
-    throw errors.validation(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
-  }
   const now = deps.clock.now().toISOString();
   const id = deps.ids.next('webhookEndpoint');
   const endpoint: WebhookEndpoint = {
@@ -64,7 +60,9 @@ export async function createWebhookEndpoint(
     secrets: [{ version: 1, expiresAt: null, createdAt: now }],
     createdAt: now,
   };
-  await deps.store.createWebhookEndpoint(endpoint);
+  if (!(await deps.store.createWebhookEndpoint(endpoint, MAX_ENDPOINTS_PER_MERCHANT))) {
+    throw errors.validation(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
+  }
   return { endpoint, secret: await webhookSecretFor(deps, endpoint, 1), version: 1 };
 }
 

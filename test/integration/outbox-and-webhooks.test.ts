@@ -291,6 +291,21 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('holds the cap of 16 endpoints per merchant when 40 creates race, and a delete frees a place', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => createWebhookEndpoint(deps, merchantId, { url: `https://example.com/hooks/${i}`, events: [] })),
+    );
+    const created = results.filter((r) => r.status === 'fulfilled');
+    expect(created).toHaveLength(16);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'validation_error' });
+    expect(await deps.store.listWebhookEndpoints(merchantId)).toHaveLength(16);
+
+    const one = (created[0] as PromiseFulfilledResult<{ endpoint: { id: string } }>).value.endpoint.id;
+    expect(await deps.store.deleteWebhookEndpoint(merchantId, one)).toBe(true);
+    await expect(createWebhookEndpoint(deps, merchantId, { url: 'https://example.com/again', events: [] })).resolves.toBeDefined();
+    await expect(createWebhookEndpoint(deps, merchantId, { url: 'https://example.com/too-many', events: [] })).rejects.toMatchObject({ code: 'validation_error' });
+  });
+
   it('stores no webhook secret: it is derived again when needed', async () => {
     const { endpoint, secret } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
     const stored = await deps.store.getWebhookEndpoint(merchantId, endpoint.id);

@@ -69,10 +69,28 @@ export class OutboxStore extends TableAccess {
     };
   }
 
-  async createWebhookEndpoint(endpoint: WebhookEndpoint): Promise<void> {
-    await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: this.endpointItem(endpoint), ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
+  /** The merchant's count of endpoints, kept in the same transactions as the endpoints, so a cap holds under races. */
+  private endpointCount(merchantId: string, delta: 1 | -1, max?: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: `MERCHANT#${merchantId}`, sk: 'WEBHOOK_ENDPOINT_COUNT' },
+        UpdateExpression: 'ADD endpointCount :delta',
+        ...(max === undefined ? {} : { ConditionExpression: 'attribute_not_exists(endpointCount) OR endpointCount < :max' }),
+        ExpressionAttributeValues: { ':delta': delta, ...(max === undefined ? {} : { ':max': max }) },
+      },
+    };
+  }
+
+  async createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number): Promise<boolean> {
+    try {
+      await this.transact([this.endpointCount(endpoint.merchantId, 1, maxPerMerchant), this.put(this.endpointItem(endpoint))]);
+      return true;
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
   }
 
   getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null> {
@@ -104,17 +122,21 @@ export class OutboxStore extends TableAccess {
 
   async deleteWebhookEndpoint(merchantId: string, endpointId: string): Promise<boolean> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.webhookEndpoint(endpointId),
-          ConditionExpression: 'merchantId = :m',
-          ExpressionAttributeValues: { ':m': merchantId },
-        }),
-      );
+      await this.transact([
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.webhookEndpoint(endpointId),
+            ConditionExpression: 'merchantId = :m',
+            ExpressionAttributeValues: { ':m': merchantId },
+          },
+        },
+        this.endpointCount(merchantId, -1),
+      ]);
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }
