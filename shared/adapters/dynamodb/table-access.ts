@@ -1,5 +1,6 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
@@ -58,10 +59,16 @@ export class TableAccess {
     return { Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } };
   }
 
+  /**
+   * One commit. Its ClientRequestToken makes the SDK's own retries of it idempotent: if a commit
+   * succeeded and only its answer was lost, the retry succeeds without writing again (instead of
+   * failing its condition and letting the command decide, say, a second refund). A retry after a
+   * conflict is a new attempt, with a new token.
+   */
   protected async transact(items: TransactItem[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
         return;
       } catch (error) {
         const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
