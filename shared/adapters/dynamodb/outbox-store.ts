@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { DueWork, PaygateEvent } from '../../domain/events.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
 import { RecordChangedError, type DeliveryQuery, type EventQuery, type Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
-import { keys, strip, TableAccess, type Item, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, strip, TableAccess, type Item, type TransactItem } from './table-access.ts';
 
 /**
  * Due work is indexed in gsi1 under a few shard partitions (`WORK#0`..`WORK#3`), sorted by due
@@ -87,7 +87,7 @@ export class OutboxStore extends TableAccess {
       await this.transact([this.endpointCount(endpoint.merchantId, 1, maxPerMerchant), this.put(this.endpointItem(endpoint))]);
       return true;
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
@@ -135,7 +135,7 @@ export class OutboxStore extends TableAccess {
       ]);
       return true;
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
@@ -158,7 +158,7 @@ export class OutboxStore extends TableAccess {
       await this.transact([this.put(this.deliveryItem(delivery)), this.put(this.workItem(work))]);
       return true;
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
@@ -201,7 +201,7 @@ export class OutboxStore extends TableAccess {
     try {
       await this.transact(items);
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       throw error;
     }

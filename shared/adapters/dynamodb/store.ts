@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  TransactionCanceledException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -26,7 +25,7 @@ import {
 } from '../../ports.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { TABLE } from './table.ts';
-import { keys, strip, type Item, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, strip, type Item, type TransactItem } from './table-access.ts';
 
 const THIRTY_DAYS_SECONDS = 30 * 86_400;
 
@@ -201,8 +200,8 @@ export class DynamoDbStore extends OutboxStore implements Store {
     try {
       await this.transact(items);
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
+      const reasons = cancellationReasons(error);
+      if (reasons.length === 0) throw error;
       if (idempotencyIndex >= 0 && reasons[idempotencyIndex]?.Code === 'ConditionalCheckFailed') {
         throw new IdempotencyLockLostError();
       }
@@ -244,7 +243,7 @@ export class DynamoDbStore extends OutboxStore implements Store {
     try {
       await this.transact(items);
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (idempotency && reasons[3]?.Code === 'ConditionalCheckFailed') throw new IdempotencyLockLostError();
       throw error;
     }
@@ -262,7 +261,7 @@ export class DynamoDbStore extends OutboxStore implements Store {
         ...work.map((w) => this.put(this.workItem(w))),
       ]);
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       throw error;
     }

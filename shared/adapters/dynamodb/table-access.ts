@@ -32,6 +32,11 @@ export function strip<T>(item: Item): T {
   return copy as T;
 }
 
+/** Why DynamoDB canceled a transaction, item by item (empty for any other error). */
+export function cancellationReasons(error: unknown): { Code?: string | undefined }[] {
+  return error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+}
+
 /** Transactions conflicting with another transaction on the same item are retried this many times. */
 const TRANSACTION_CONFLICT_RETRIES = 5;
 
@@ -71,7 +76,7 @@ export class TableAccess {
         await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
         return;
       } catch (error) {
-        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const reasons = cancellationReasons(error);
         const conflictOnly =
           reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
         if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
