@@ -1,7 +1,16 @@
 /** `npm start`: the whole gateway on this machine, DynamoDB Local as its store. */
 import { startGateway } from '../lib/local/gateway.ts';
 
-const gateway = await startGateway({ env: process.env }).catch((error: unknown) => {
+// What the gateway and its DynamoDB Local write (database, keys) is for this user alone.
+process.umask(0o077);
+
+const gateway = await startGateway({
+  env: process.env,
+  onFatal: (reason) => {
+    console.error(`paygate: stopped: ${reason}`);
+    process.exit(1);
+  },
+}).catch((error: unknown) => {
   console.error(`paygate: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

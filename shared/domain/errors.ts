@@ -134,7 +134,10 @@ export const errors = {
     }),
   payloadTooLarge: () => new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than 64 KiB.'),
   internal: () => new ApiError(500, 'api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying is safe.'),
-  serviceUnavailable: () => new ApiError(503, 'api_error', 'service_unavailable', 'The service is temporarily unavailable. Retry later.'),
+  serviceUnavailable: (retryAfterSeconds = 1) =>
+    new ApiError(503, 'api_error', 'service_unavailable', 'The service is temporarily unavailable. Retry after the time in the Retry-After header; retrying is safe.', {
+      retryAfterSeconds,
+    }),
 };
 
 const DECLINE_MESSAGES: Record<string, string> = {

@@ -29,6 +29,10 @@ export const errorResponder = (): Middleware => ({
     const state = request.context.paygate;
     let error = request.error;
     if (error instanceof IdempotencyLockLostError) error = errors.idempotencyKeyInUse();
+    if (storeUnreachable(error)) {
+      state.deps.logger.log('error', 'the store could not be reached', { request_id: state.requestId, error_name: error?.name });
+      error = errors.serviceUnavailable();
+    }
     if (!(error instanceof ApiError)) {
       state.deps.logger.log('error', 'unhandled error', {
         request_id: state.requestId,
@@ -42,6 +46,15 @@ export const errorResponder = (): Middleware => ({
     request.response = errorAnswer(apiError, state.requestId);
   },
 });
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The store (or its network) did not answer: a 503 the caller may retry, not a 500. */
+function storeUnreachable(error: Error | null | undefined): boolean {
+  if (!error || error instanceof ApiError) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && UNREACHABLE_CODES.has(code)) || error.name === 'TimeoutError';
+}
 
 /** Reads the body: at most 64 KiB, JSON only. The raw body is never kept in an error or a log. */
 export const jsonBody = (): Middleware => ({

@@ -1,9 +1,9 @@
 /**
- * The hosted checkout page in Debian's Chromium, as a customer uses it: pay, be declined and try
+ * The hosted checkout page in a headless Chromium, as a customer uses it: pay, be declined and try
  * again, make a typo the page catches, cancel, find the link expired, canceled or already paid,
  * with a keyboard only, and on a phone. Every session also checks that no request left 127.0.0.1
  * and that the Content-Security-Policy was never violated. Screenshots of each state go to
- * test/browser/__screenshots__/.
+ * test-results/screenshots/ (`npm run screenshots` refreshes docs/screenshots/ instead).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -44,12 +44,21 @@ interface Intent {
   expires_at: string;
 }
 
+/** What beforeAll starts, each with its stop, pushed as soon as its start is called. */
+const started: Array<Promise<(() => Promise<unknown>) | undefined>> = [];
+
+/** `start`, with its stop registered for afterAll: whatever came up is stopped, even when another start failed. */
+function stopLater<T>(start: Promise<T>, stop: (it: T) => Promise<unknown>): Promise<T> {
+  started.push(start.then((it) => () => stop(it), () => undefined));
+  return start;
+}
+
 beforeAll(async () => {
   [gateway, shortLived, shop, browser] = await Promise.all([
-    startGatewayProcess(ENV),
-    startGatewayProcess({ ...ENV, INTENT_TTL_SECONDS: String(SHORT_TTL_SECONDS) }),
-    startMerchantSite(),
-    launchChromium(),
+    stopLater(startGatewayProcess(ENV), (it) => it.stop()),
+    stopLater(startGatewayProcess({ ...ENV, INTENT_TTL_SECONDS: String(SHORT_TTL_SECONDS) }), (it) => it.stop()),
+    stopLater(startMerchantSite(), (it) => it.close()),
+    stopLater(launchChromium(), (it) => it.close()),
   ]);
   context = await newContext(browser);
   [expiring, leftOpen] = await Promise.all([
@@ -62,10 +71,12 @@ beforeAll(async () => {
   await leftOpenPage.page.locator('form').waitFor();
 }, 90_000);
 
+/** Runs even when beforeAll failed: waits for the starts still under way, then stops everything that started. */
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([gateway?.stop(), shortLived?.stop(), shop?.close()]);
-});
+  const stops = (await Promise.all(started)).filter((stop) => stop !== undefined);
+  const failed = (await Promise.allSettled(stops.map((stop) => stop()))).filter((r) => r.status === 'rejected');
+  if (failed.length > 0) throw new AggregateError(failed.map((r) => r.reason), 'stopping the browser, the gateways or the merchant site failed');
+}, 90_000);
 
 type Viewport = { width: number; height: number };
 type OnTestFinished = TestContext['onTestFinished'];

@@ -1,24 +1,98 @@
 /**
- * What the browser tests share: Debian's Chromium driven by playwright-core (which never downloads
- * a browser), a merchant's site on 127.0.0.1 for success_url and cancel_url, and a page watcher
- * that records every request and every console message, so a test can say that nothing left
- * 127.0.0.1 and that no Content-Security-Policy violation happened.
+ * What the browser tests share: a headless Chromium driven by playwright-core (which never
+ * downloads a browser), a merchant's site on 127.0.0.1 for success_url and cancel_url, and a page
+ * watcher that records every request and every console message, so a test can say that nothing
+ * left 127.0.0.1 and that no Content-Security-Policy violation happened.
+ *
+ * The browser is the one packaged in the `@sparticuz/chromium` dev dependency (a headless-shell
+ * build with its own fonts), extracted once into node_modules/.cache/paygate-chromium/<version>/.
+ * `PAYGATE_CHROMIUM=/path/to/chromium` uses another one instead, e.g. Debian's
+ * (`PAYGATE_CHROMIUM=/usr/bin/chromium npm run test:browser`).
+ *
+ * Screenshots of each state go to test-results/screenshots/ (ignored by git), or to
+ * `PAYGATE_SCREENSHOT_DIR`: `npm run screenshots` refreshes those of docs/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = join(import.meta.dirname, '__screenshots__');
+const ROOT = join(import.meta.dirname, '..', '..');
+const CHROMIUM_CACHE = join(ROOT, 'node_modules', '.cache', 'paygate-chromium');
+export const SCREENSHOTS = resolve(ROOT, process.env['PAYGATE_SCREENSHOT_DIR'] || join('test-results', 'screenshots'));
 
-export function launchChromium(): Promise<Browser> {
+/**
+ * Only what a headless browser run as root in a container needs, plus quiet: none of
+ * `@sparticuz/chromium`'s own `args`, which turn off web security, site isolation and mixed-content
+ * blocking, the very checks these tests rely on.
+ */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--no-zygote',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--font-render-hinting=none',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  const { executablePath, env } = process.env['PAYGATE_CHROMIUM']
+    ? { executablePath: process.env['PAYGATE_CHROMIUM'], env: {} }
+    : await packagedChromium();
+  // Checked here: playwright-core checks it only after making two folders in /tmp, which it then leaves.
+  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}${process.env['PAYGATE_CHROMIUM'] ? ' (PAYGATE_CHROMIUM)' : ''}`);
   return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    env: { ...process.env, ...env },
+    timeout: 60_000,
   });
+}
+
+/**
+ * The `@sparticuz/chromium` browser, extracted on first use. The package extracts into
+ * os.tmpdir(), which it reads when called: TMPDIR points it at a staging folder of the cache for
+ * the synchronous start of the call only (other code of this process reads TMPDIR too), and the
+ * staging folder becomes the cache entry by an atomic rename, so two test workers extracting at
+ * once both end up with a whole browser and nothing is left in /tmp.
+ */
+async function packagedChromium(): Promise<{ executablePath: string; env: Record<string, string> }> {
+  const packageJson = join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
+  const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+  const dir = join(CHROMIUM_CACHE, version);
+  if (!existsSync(join(dir, 'chromium'))) {
+    mkdirSync(CHROMIUM_CACHE, { recursive: true });
+    const staging = mkdtempSync(join(CHROMIUM_CACHE, `.staging-${version}-`));
+    try {
+      const { default: sparticuz } = await import('@sparticuz/chromium');
+      const tmpdir = process.env['TMPDIR'];
+      let extracting: Promise<string>;
+      process.env['TMPDIR'] = staging;
+      try {
+        extracting = sparticuz.executablePath();
+      } finally {
+        if (tmpdir === undefined) delete process.env['TMPDIR'];
+        else process.env['TMPDIR'] = tmpdir;
+      }
+      const executable = await extracting;
+      if (relative(staging, executable) !== 'chromium') throw new Error(`@sparticuz/chromium extracted to ${executable}, not into ${staging}`);
+      // Its fonts.conf names /tmp/fonts and a cache in /tmp/fonts-cache: this one names the cache's.
+      writeFileSync(
+        join(staging, 'fonts', 'fonts.conf'),
+        `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(dir, 'fonts', 'fonts')}</dir>\n  <cachedir>${join(dir, 'fonts-cache')}</cachedir>\n</fontconfig>\n`,
+      );
+      renameSync(staging, dir);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      // Another worker renamed its own extraction into place first: use that one.
+      if (!((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') || !existsSync(join(dir, 'chromium'))) throw error;
+    }
+  }
+  return { executablePath: join(dir, 'chromium'), env: { FONTCONFIG_PATH: join(dir, 'fonts') } };
 }
 
 export interface MerchantSite {

@@ -4,10 +4,10 @@
  * with the admin API and a chosen PAYGATE_API_KEY, stopped with SIGINT, then a second one on the
  * same data dir without the admin key.
  */
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
+import { descendantsOf, stillRunning } from '../support/processes.ts';
 import { UNTHROTTLED, base62, checkedClient, expectError, onboardMerchant, paymentBody, type OnboardedMerchant } from './helpers.ts';
 
 const SEEDED_KEY = `sk_test_${base62(40)}`;
@@ -28,36 +28,6 @@ afterAll(async () => {
   if (first) rmSync(first.dataDir, { recursive: true, force: true });
 });
 
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  stat: string;
-  args: string;
-}
-
-function processTable(): ProcessInfo[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), stat: m[3]!, args: m[4]! }));
-}
-
-function descendantsOf(pid: number): ProcessInfo[] {
-  const table = processTable();
-  const found: ProcessInfo[] = [];
-  let parents = [pid];
-  while (parents.length) {
-    const children = table.filter((p) => parents.includes(p.ppid));
-    found.push(...children);
-    parents = children.map((p) => p.pid);
-  }
-  return found;
-}
-
-/** Running (a zombie waiting to be reaped has already stopped). */
-const stillRunning = (pids: number[]) => processTable().filter((p) => pids.includes(p.pid) && !p.stat.startsWith('Z'));
 
 describe('the local gateway', () => {
   it('answers GET /health with 200 {"status":"ok"}, without a key', async () => {

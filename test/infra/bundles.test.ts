@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
+import { ensureTable, LOCAL_REGION, localClient } from '../../lib/local/dynamodb-local.ts';
 import { buildCheckoutAssets } from '../../lib/checkout-build.ts';
 import { httpEvent } from '../support/events.ts';
 import { CHECKOUT_PAGE_HEADERS } from '../../shared/checkout/page.ts';
@@ -157,7 +157,7 @@ describe('the bundles run as Lambda runs them', () => {
 
   async function newTable(): Promise<string> {
     const tableName = `bundles-${randomUUID()}`;
-    const client = localClient(inject('dynamoEndpoint'));
+    const client = localClient(inject('dynamoEndpoint'), inject('dynamoCredentials'));
     await ensureTable(client, tableName);
     client.destroy();
     return tableName;
@@ -173,9 +173,9 @@ describe('the bundles run as Lambda runs them', () => {
         PAYGATE_PUBLIC_URL: 'https://example.execute-api.eu-west-1.amazonaws.com',
         PAYGATE_STAGE: stage,
         AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: inject('dynamoCredentials').accessKeyId,
+        AWS_SECRET_ACCESS_KEY: inject('dynamoCredentials').secretAccessKey,
       },
     });
     return JSON.parse(out.trim().split('\n').at(-1)!) as Answer[];
@@ -254,7 +254,7 @@ describe('the bundles run as Lambda runs them', () => {
 
   it('runs the workers: the consumer completes its work in the table and reports the malformed message; the relay lets other records by', async () => {
     const tableName = await newTable();
-    const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint')));
+    const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')));
     const work = { id: 'wrk_000000000000000000000001', kind: 'expire_authorization', ref: 'pay_000000000000000000000000', merchantId: 'mch_000000000000000000000000', runAt: new Date().toISOString() };
     const workKey = { pk: `WORK#${work.id}`, sk: 'WORK' };
     await doc.send(new PutCommand({ TableName: tableName, Item: { ...workKey, entity: 'work', ...work } }));

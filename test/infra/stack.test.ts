@@ -294,15 +294,23 @@ describe('the permissions of each function', () => {
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']));
       expect(dynamo.every((s) => resourcesOf(s).every((r) => JSON.stringify(r).includes(`"${tableId()}"`)))).toBe(true);
       expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+    } else if (route.probesStore) {
+      expect(dynamo.flatMap(actionsOf)).toEqual(['dynamodb:GetItem']); // the next test says which item
     } else {
       expect(dynamo).toEqual([]);
       expect(onDataKey).toEqual([]);
     }
   });
 
-  it('the health function touches nothing but its log group', () => {
+  it('the health function may read the one HEALTH item of the table (through DynamoDB only) and write its log group, nothing else', () => {
     const statements = statementsOfRole(synth.template, roleId('health'));
-    expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const read = statements.find((s) => actionsOf(s).includes('dynamodb:GetItem'))!;
+    expect(resourcesOf(read)).toEqual([arnOf(tableId())]);
+    expect(read.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['HEALTH'] } });
+    const decrypt = statements.find((s) => actionsOf(s).includes('kms:Decrypt'))!;
+    expect(resourcesOf(decrypt)).toEqual([arnOf(dataKeyId())]);
+    expect(JSON.stringify(decrypt.Condition)).toContain('kms:ViaService');
   });
 
   it('no IAM statement anywhere grants Action "*" or a service-wide wildcard, or an unnamed resource but where AWS offers none', () => {

@@ -175,7 +175,7 @@ describe('the idempotency record lifecycle in the store', () => {
 
 async function readIdempotencyRecord(key: string): Promise<Record<string, unknown> | undefined> {
   const { createHash } = await import('node:crypto');
-  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint')));
+  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')));
   const recordId = `${merchantId}#${createHash('sha256').update(key).digest('hex')}`;
   const { Item } = await doc.send(
     new GetCommand({ TableName: deps.tableName, Key: { pk: `IDEMPOTENCY#${recordId}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true }),

@@ -152,7 +152,7 @@ describe('creating a payment intent', () => {
     await confirmIntent(deps, intent.id, { clientSecret, card: VISA, customerEmail: null });
 
     const secretPart = clientSecret.split('_secret_')[1]!;
-    const scan = await localClient(inject('dynamoEndpoint')).send(new ScanCommand({ TableName: deps.tableName }));
+    const scan = await localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')).send(new ScanCommand({ TableName: deps.tableName }));
     const table = JSON.stringify(scan.Items);
     expect(table).toContain(intent.id);
     expect(table).not.toContain(secretPart);

@@ -30,7 +30,7 @@ function call(endpoint: AnyEndpoint, path: string, body: unknown, key: string, p
 
 /** Every item of the table, as stored. */
 async function everything(): Promise<string> {
-  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint')));
+  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')));
   const out = await doc.send(new ScanCommand({ TableName: deps.tableName }));
   return JSON.stringify(out.Items);
 }

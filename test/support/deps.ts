@@ -38,7 +38,7 @@ export interface TestDependencies extends Dependencies {
 
 /** Real adapters against the run's DynamoDB Local, on a fresh table; a manual clock; logs kept in memory. */
 export async function testDependencies(overrides: Partial<Dependencies> = {}): Promise<TestDependencies> {
-  const client = localClient(inject('dynamoEndpoint'));
+  const client = localClient(inject('dynamoEndpoint'), inject('dynamoCredentials'));
   const tableName = `paygate-test-${randomUUID()}`;
   await ensureTable(client, tableName);
   const logLines: string[] = [];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 export interface GatewayProcess {
   url: string;
@@ -12,32 +12,66 @@ export interface GatewayProcess {
   output(): string;
   /** Sends SIGINT (Ctrl-C) and waits for the exit code. */
   stop(): Promise<number | null>;
+  /** A hard crash: SIGKILL to the gateway's whole process group (node and its DynamoDB Local). */
+  crash(): Promise<void>;
   child: ChildProcess;
 }
 
-export const ADMIN_KEY = 'test-admin-key-for-e2e-only';
+/** At least 32 characters, as the gateway requires of an admin key. */
+export const ADMIN_KEY = 'test-admin-key-for-e2e-only-0123456789';
 
-/** Starts `node bin/local.ts` as `npm start` does, on a free port and a fresh (or given) data dir. */
+/** Process groups still running: killed if the test process exits without stopping them. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Starts `node bin/local.ts` as `npm start` does, on a free port and a fresh (or given) data dir,
+ * in a process group of its own (so a test can crash it whole, as a power cut would). Fresh data
+ * dirs are made under the run's scratch folder, which the global teardown removes.
+ */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const dataDir = env['PAYGATE_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'paygate-e2e-'));
+  const dataDir = env['PAYGATE_DATA_DIR'] ?? mkdtempSync(join(inject('scratchDir'), 'gateway-'));
   const child = spawn(process.execPath, ['bin/local.ts'], {
     cwd: join(import.meta.dirname, '..', '..'),
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', PAYGATE_ADMIN_KEY: ADMIN_KEY, ...env, PAYGATE_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const pid = child.pid!;
+  running.add(pid);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killGroup = async () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+    await exited;
+    running.delete(pid);
+  };
 
   const deadline = Date.now() + 60_000;
   while (!/listening on (http:\/\/\S+)/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`gateway exited during start-up:\n${output}`);
+    if (child.exitCode !== null) {
+      await killGroup();
+      throw new Error(`gateway exited during start-up:\n${output}`);
+    }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await killGroup();
       throw new Error(`gateway did not start within 60 s:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
   const apiKey = /test API key:\s+(\S+)/.exec(output)![1]!;
@@ -50,9 +84,12 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGINT');
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      const code = await exited;
+      running.delete(pid);
+      return code;
     },
+    crash: killGroup,
   };
 }
 

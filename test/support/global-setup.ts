@@ -1,15 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.ts';
+import { startDynamoDbLocal, type LocalCredentials } from '../../lib/local/dynamodb-local.ts';
+import { cryptoIds } from '../../shared/adapters/system.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** The run's own database in DynamoDB Local (as the local gateway has): other credentials see no table. */
+    dynamoCredentials: LocalCredentials;
+    /** The run's temporary folder (gateways' data dirs): removed when the run ends, whatever failed. */
+    scratchDir: string;
   }
 }
 
-/** One in-memory DynamoDB Local for the whole run; each test file makes its own table. */
+/** One in-memory DynamoDB Local for the whole run (each test file makes its own table), and one scratch folder. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dynamo = await startDynamoDbLocal({});
+  const scratchDir = mkdtempSync(join(tmpdir(), 'paygate-test-'));
+  const credentials = { accessKeyId: `PGTEST${cryptoIds.secret(14).toUpperCase()}`, secretAccessKey: cryptoIds.secret(40) };
+  const dynamo = await startDynamoDbLocal({ credentials }).catch((error: unknown) => {
+    rmSync(scratchDir, { recursive: true, force: true });
+    throw error;
+  });
   project.provide('dynamoEndpoint', dynamo.endpoint);
-  return () => dynamo.stop();
+  project.provide('dynamoCredentials', credentials);
+  project.provide('scratchDir', scratchDir);
+  return async () => {
+    await dynamo.stop();
+    rmSync(scratchDir, { recursive: true, force: true });
+  };
 }

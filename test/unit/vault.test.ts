@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
+import { FileKeyService, LOCAL_KEY_PURPOSES } from '../../shared/adapters/local/file-key-service.ts';
 import { EnvelopeVault, type EnvelopeVaultOptions, type KeyService } from '../../shared/adapters/vault/envelope-vault.ts';
 import type { SealedCardNumber } from '../../shared/ports.ts';
 
@@ -68,6 +68,27 @@ describe('FileKeyService', () => {
     const ctx = { merchant_id: 'm1' };
     const { wrapped } = await new FileKeyService(randomBytes(32)).generateDataKey(ctx);
     await expect(new FileKeyService(randomBytes(32)).unwrapDataKey(wrapped, ctx)).rejects.toThrow();
+  });
+
+  it('wraps and MACs with two keys derived by HKDF, never with the master key itself', async () => {
+    const master = randomBytes(32);
+    const keys = new FileKeyService(master);
+    const macKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), LOCAL_KEY_PURPOSES.mac, 32));
+    const wrapKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), LOCAL_KEY_PURPOSES.wrap, 32));
+    expect(await keys.deriveSecret('label')).toEqual(createHmac('sha256', macKey).update('label').digest());
+    expect(await keys.deriveSecret('label')).not.toEqual(createHmac('sha256', master).update('label').digest());
+    expect(await keys.deriveSecret('label')).not.toEqual(createHmac('sha256', wrapKey).update('label').digest());
+    // A data key wrapped by the service opens under the wrapping key, and not under the master key.
+    const { plaintext, wrapped } = await keys.generateDataKey({ m: '1' });
+    const open = (key: Buffer) => {
+      const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, 12));
+      decipher.setAAD(Buffer.from(JSON.stringify([['m', '1']])));
+      decipher.setAuthTag(wrapped.subarray(12, 28));
+      return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+    };
+    expect(open(wrapKey)).toEqual(plaintext);
+    expect(() => open(master)).toThrow();
+    expect(() => open(macKey)).toThrow();
   });
 });
 

@@ -21,6 +21,8 @@ export const keys = {
   webhookEndpoint: (id: string) => ({ pk: `WEBHOOK_ENDPOINT#${id}`, sk: 'WEBHOOK_ENDPOINT' }),
   delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),
   work: (id: string) => ({ pk: `WORK#${id}`, sk: 'WORK' }),
+  /** Never written: `/health` reads it to know the table answers (its function may read only this key). */
+  health: () => ({ pk: 'HEALTH', sk: 'HEALTH' }),
 };
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'ttl'];
@@ -58,6 +60,10 @@ export class TableAccess {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
     if (!Item || (merchantId !== null && Item['merchantId'] !== merchantId)) return null;
     return strip<T>(Item);
+  }
+
+  async ping(): Promise<void> {
+    await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.health() }));
   }
 
   protected put(item: Item, condition = 'attribute_not_exists(pk)'): TransactItem {
