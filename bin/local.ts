@@ -27,7 +27,7 @@ console.log(
     'Try:',
     `  curl -s ${gateway.url}/api/v1/payments/authorize -H "Authorization: Bearer ${gateway.apiKey}" \\`,
     `    -H 'Content-Type: application/json' \\`,
-    `    -d '{"amount":9999,"currency":"USD","card":{"number":"4242424242424242","exp_month":12,"exp_year":2030,"cvv":"123"}}'`,
+    `    -d '{"amount":9999,"currency":"USD","card":{"number":"4242424242424242","exp_month":12,"exp_year":2040,"cvv":"123"}}'`,
     '',
     'Ctrl-C stops the gateway and DynamoDB Local.',
     '',

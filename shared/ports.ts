@@ -289,7 +289,11 @@ export interface RateDecision {
 
 /** Counts requests in the shared store, so limits hold across every function instance. */
 export interface RateLimiter {
-  hit(window: RateWindow, nowMs: number): Promise<RateDecision>;
+  /**
+   * Counts one request in every window (windows of one key), or in none when any is full.
+   * Answers the window that refused it, or else the one with the fewest requests left.
+   */
+  hit(windows: readonly RateWindow[], nowMs: number): Promise<RateDecision>;
 }
 
 // ---------- Queue and scheduler of due work ----------

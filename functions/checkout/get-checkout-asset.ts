@@ -2,7 +2,7 @@ import { errors } from '../../shared/domain/errors.ts';
 import { defineEndpoint, RawAnswer } from '../../shared/http/endpoint.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const AssetParams = z.object({ file: z.enum(['checkout.js', 'checkout.css']) });
 

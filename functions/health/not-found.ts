@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errors } from '../../shared/domain/errors.ts';
 import { defineEndpoint } from '../../shared/http/endpoint.ts';
 import type { RouteSpec } from '../../shared/routes.ts';

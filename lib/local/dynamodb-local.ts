@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -141,9 +142,18 @@ interface Launched {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const jarDir = bundledJarDirectory();
+  // Java's temporary files (sqlite4java's native library, extracted at every start) go to a folder
+  // of our own, removed on stop; in a data dir it is emptied at the next start after a crash.
+  const javaTmp = options.dataDir ? resolve(options.dataDir, 'tmp') : mkdtempSync(join(tmpdir(), 'paygate-dynamodb-'));
+  if (options.dataDir) {
+    rmSync(javaTmp, { recursive: true, force: true });
+    mkdirSync(javaTmp, { mode: 0o700 });
+  }
   const args = [
     '-Xms64m',
     '-Xmx1g',
+    '-XX:-UsePerfData',
+    `-Djava.io.tmpdir=${javaTmp}`,
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(jarDir, 'DynamoDBLocal.jar'),
@@ -209,6 +219,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   } catch (error) {
     await kill(current);
     client.destroy();
+    rmSync(javaTmp, { recursive: true, force: true });
     throw error;
   }
 
@@ -269,6 +280,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       await restarting;
       await kill(current);
       client.destroy();
+      rmSync(javaTmp, { recursive: true, force: true });
     },
   };
 }

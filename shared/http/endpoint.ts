@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { IdempotencyContext } from '../commands/payments.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { ApiError, errors } from '../domain/errors.ts';

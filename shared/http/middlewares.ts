@@ -201,18 +201,19 @@ function rateWindows(state: PaygateContext['paygate'], event: HttpEvent): RateWi
 }
 
 /**
- * Rate limits, counted in the shared store (per merchant, or per client IP on public routes).
- * Runs after authentication and before idempotency, so a 429 takes no idempotency key.
+ * Rate limits, counted in the shared store (per merchant, or per client IP on public routes), all
+ * windows of a request in one write. Runs after authentication and before idempotency, so a 429
+ * takes no idempotency key.
  */
 export const rateLimit = (): Middleware => ({
   before: async (request) => {
     const state = request.context.paygate;
     const nowMs = state.deps.clock.now().getTime();
-    for (const window of rateWindows(state, request.event)) {
-      const decision = await state.deps.rateLimiter.hit(window, nowMs);
-      if (state.rateLimit === null || decision.remaining < state.rateLimit.remaining || !decision.allowed) state.rateLimit = decision;
-      if (!decision.allowed) throw errors.rateLimited(Math.max(1, decision.resetEpochSeconds - Math.floor(nowMs / 1000)));
-    }
+    const windows = rateWindows(state, request.event);
+    if (windows.length === 0) return;
+    const decision = await state.deps.rateLimiter.hit(windows, nowMs);
+    state.rateLimit = decision;
+    if (!decision.allowed) throw errors.rateLimited(Math.max(1, decision.resetEpochSeconds - Math.floor(nowMs / 1000)));
   },
 });
 

@@ -3,7 +3,7 @@
  * They check shape; the card's own rules (Luhn, brand length, expiry against the clock) are domain
  * rules in shared/domain/cards.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TRANSACTION_STATUSES } from '../domain/payment.ts';
 import { MAX_AMOUNT, MIN_AMOUNT, SUPPORTED_CURRENCIES } from '../domain/money.ts';
 import { idPattern } from '../domain/ids.ts';

@@ -26,6 +26,14 @@ afterAll(async () => {
   await Promise.all(started.map((g) => g.stop()));
 });
 
+/** A start that must fail, with its reason; one that succeeds after all is stopped with the others. */
+async function expectRefusedStart(env: Record<string, string>, reason: RegExp): Promise<void> {
+  const outcome: GatewayProcess | Error = await startGatewayProcess(env).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  if (outcome instanceof Error) return expect(outcome.message).toMatch(reason);
+  started.push(outcome);
+  expect.fail(`the gateway started with ${JSON.stringify(env)}`);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function storeOf(g: GatewayProcess): { pid: number; port: number } {
@@ -223,7 +231,7 @@ describe('the store is closed to others', () => {
     mkdirSync(dataDir, { mode: 0o700 });
     writeFileSync(join(dataDir, 'vault-master.key'), randomBytes(32).toString('base64'), { mode: 0o644 });
     chmodSync(join(dataDir, 'vault-master.key'), 0o644);
-    await expect(startGatewayProcess({ PAYGATE_DATA_DIR: dataDir })).rejects.toThrow(/vault-master\.key has mode 644[\s\S]*chmod 600/);
-    await expect(startGatewayProcess({ PAYGATE_ADMIN_KEY: 'a'.repeat(31) })).rejects.toThrow(/PAYGATE_ADMIN_KEY must be at least 32 characters/);
+    await expectRefusedStart({ PAYGATE_DATA_DIR: dataDir }, /vault-master\.key has mode 644[\s\S]*chmod 600/);
+    await expectRefusedStart({ PAYGATE_ADMIN_KEY: 'a'.repeat(31) }, /PAYGATE_ADMIN_KEY must be at least 32 characters/);
   }, 60_000);
 });

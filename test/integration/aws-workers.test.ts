@@ -93,6 +93,33 @@ describe('the stream relay (AWS)', () => {
     const result = await relayHandler(workerDeps)(streamEvent({ eventName: 'INSERT', item: { entity: 'work', ...due } }));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '1' }]);
   });
+
+  it('relays nothing after a failing record of a batch: the stream retries the batch from that record, in order', async () => {
+    const before = work('dispatch_event', '2026-11-24T09:00:00.000Z');
+    const failing = work('dispatch_event', '2026-11-24T09:01:00.000Z');
+    const dueAfter = work('dispatch_event', '2026-11-24T09:02:00.000Z');
+    const futureAfter = work('expire_authorization', '2026-12-01T10:00:00.000Z');
+    sqs.on(SendMessageCommand).callsFake((input: { MessageBody?: string }) => {
+      if (input.MessageBody === JSON.stringify(failing)) throw new Error('throttled');
+      return {};
+    });
+    sfn.on(StartExecutionCommand).resolves({});
+
+    const result = await relayHandler(workerDeps)(
+      streamEvent(
+        { eventName: 'INSERT', item: { entity: 'work', ...before } },
+        { eventName: 'INSERT', item: { entity: 'work', ...failing } },
+        { eventName: 'INSERT', item: { entity: 'work', ...dueAfter } },
+        { eventName: 'INSERT', item: { entity: 'work', ...futureAfter } },
+      ),
+    );
+
+    // Lambda checkpoints at the lowest reported sequence number and sends records 2, 3 and 4 again:
+    // relayed now, 3 and 4 would go out before 2 and then a second time.
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => (JSON.parse(c.args[0].input.MessageBody!) as DueWork).id)).toEqual([before.id, failing.id]);
+    expect(sfn.calls()).toHaveLength(0);
+  });
 });
 
 describe('the delayed-work state machine', () => {

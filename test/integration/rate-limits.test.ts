@@ -1,4 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { localClient } from '../../lib/local/dynamodb-local.ts';
 import { endpoint as getPaymentEndpoint } from '../../functions/payments/get-payment.ts';
 import { endpoint as listTransactionsEndpoint } from '../../functions/transactions/list-transactions.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';
@@ -71,4 +73,48 @@ describe('rate limits counted in the shared store', () => {
     expect(list.statusCode).toBe(200);
     expect(list.headers['x-ratelimit-limit']).toBe('2');
   });
+
+  it('keeps both windows of a merchant in one item per hour, with the previous seconds’ counters removed', async () => {
+    const { key, merchant } = await createMerchant(deps, 'One Item Merchant');
+    const handler = buildHandler(getPaymentEndpoint, deps);
+    deps.clock.set(new Date('2026-11-24T11:00:00.000Z'));
+    // 2, 1 and 1 requests in three seconds (the hourly limit here is 5).
+    for (const requests of [2, 1, 1]) {
+      for (let i = 0; i < requests; i++) expect((await handler(getPayment(key.apiKey))).statusCode).toBe(404);
+      deps.clock.advance(1000);
+    }
+    const items = await rateItems(`RATE#payment:${merchant.id}#`);
+    const hour = Date.parse('2026-11-24T11:00:00.000Z') / 1000;
+    expect(items).toEqual([{ pk: `RATE#payment:${merchant.id}#3600#${hour}`, sk: 'RATE', hits: 4, [`w1_${hour + 2}`]: 1, ttl: hour + 3600 + 60 }]);
+  });
+
+  it('counts a refused request in no window', async () => {
+    const { key, merchant } = await createMerchant(deps, 'Refused Merchant');
+    const handler = buildHandler(getPaymentEndpoint, deps);
+    deps.clock.set(new Date('2026-11-24T12:00:00.000Z'));
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await handler(getPayment(key.apiKey))).statusCode);
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+    const [item] = await rateItems(`RATE#payment:${merchant.id}#`);
+    expect(item).toMatchObject({ hits: 3, [`w1_${Date.parse('2026-11-24T12:00:00.000Z') / 1000}`]: 3 });
+  });
+
+  it('lets exactly the limit through when 30 requests race in one second', async () => {
+    const { merchant } = await createMerchant(deps, 'Racing Merchant');
+    const nowMs = Date.parse('2026-11-24T13:00:00.000Z');
+    const windows = [
+      { key: `payment:${merchant.id}`, limit: 10, windowSeconds: 1 },
+      { key: `payment:${merchant.id}`, limit: 1000, windowSeconds: 3600 },
+    ];
+    const decisions = await Promise.all(Array.from({ length: 30 }, () => deps.rateLimiter.hit(windows, nowMs)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    const [item] = await rateItems(`RATE#payment:${merchant.id}#`);
+    expect(item).toMatchObject({ hits: 10 });
+  });
 });
+
+async function rateItems(prefix: string): Promise<Record<string, unknown>[]> {
+  const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')));
+  const out = await doc.send(new ScanCommand({ TableName: deps.tableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': prefix } }));
+  return out.Items ?? [];
+}

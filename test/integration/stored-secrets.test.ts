@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import canonicalize from 'canonicalize';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { endpoint as authorizeEndpoint } from '../../functions/payments/authorize-payment.ts';
@@ -29,10 +30,34 @@ function call(endpoint: AnyEndpoint, path: string, body: unknown, key: string, p
 }
 
 /** Every item of the table, as stored. */
-async function everything(): Promise<string> {
+async function items(): Promise<Record<string, unknown>[]> {
   const doc = DynamoDBDocumentClient.from(localClient(inject('dynamoEndpoint'), inject('dynamoCredentials')));
   const out = await doc.send(new ScanCommand({ TableName: deps.tableName }));
-  return JSON.stringify(out.Items);
+  return out.Items ?? [];
+}
+
+async function everything(): Promise<string> {
+  return JSON.stringify(await items());
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The request hash stored in the idempotency record of an Idempotency-Key. */
+async function storedRequestHash(key: string): Promise<string> {
+  const records = (await items()).filter((i) => i['entity'] === 'idempotency' && String(i['pk']).endsWith(`#${sha256(key)}`));
+  expect(records).toHaveLength(1);
+  return records[0]!['requestHash'] as string;
+}
+
+/**
+ * What the idempotency middleware would store for a body taken as it came, card in clear: sha256 of
+ * `METHOD path`, a newline and the body's canonical JSON (RFC 8785). An attacker who knows the rest
+ * of a body (amount, last4, expiry, BIN) can compute this for each candidate card number and CVV.
+ */
+function unkeyedRequestHash(method: string, path: string, body: unknown): string {
+  return sha256(`${method} ${path}\n${canonicalize(body) ?? ''}`);
 }
 
 describe('what idempotency records keep', () => {
@@ -42,11 +67,17 @@ describe('what idempotency records keep', () => {
     const answer = await call(authorizeEndpoint, '/api/v1/payments/authorize', body, 'order-881');
     expect(answer.statusCode).toBe(201);
 
+    // The attacker's computation is the middleware's own: on a route without cards it finds the stored hash
+    // (keys out of canonical order, so a JSON.stringify would not).
+    const hooks = { url: 'https://example.com/hooks', events: ['payment.captured'] };
+    expect((await call(createWebhookEndpointRoute, '/api/v1/webhook-endpoints', hooks, 'order-881-hooks')).statusCode).toBe(201);
+    expect(await storedRequestHash('order-881-hooks')).toBe(unkeyedRequestHash('POST', '/api/v1/webhook-endpoints', hooks));
+    // On the card route the same computation from the card in clear finds nothing: the card entered keyed.
+    const requestHash = await storedRequestHash('order-881');
+    expect(requestHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(requestHash).not.toBe(unkeyedRequestHash('POST', '/api/v1/payments/authorize', body));
     const stored = await everything();
-    // What an attacker would compute from what the record reveals (amount, last4, expiry...).
-    const plain = (b: unknown) => createHash('sha256').update(`POST /api/v1/payments/authorize\n${JSON.stringify(b)}`).digest('hex');
-    expect(stored).not.toContain(plain(body));
-    expect(stored).not.toContain(plain({ amount: 12_999, card, currency: 'USD' }));
+    expect(stored).not.toContain(unkeyedRequestHash('POST', '/api/v1/payments/authorize', body));
     expect(stored).not.toContain('4000056655665556');
     expect(stored).not.toContain('"847"');
     // And the key still works: a retry replays, another card is a mismatch.

@@ -18,6 +18,9 @@ declare module 'vitest' {
 /** One in-memory DynamoDB Local for the whole run (each test file makes its own table), and one scratch folder. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'paygate-test-'));
+  // Whatever the tests and the tools they run put in a temporary folder (CDK's synth output,
+  // Chromium's files) lands here, and goes with it.
+  process.env['TMPDIR'] = scratchDir;
   const credentials = { accessKeyId: `PGTEST${cryptoIds.secret(14).toUpperCase()}`, secretAccessKey: cryptoIds.secret(40) };
   const dynamo = await startDynamoDbLocal({ credentials }).catch((error: unknown) => {
     rmSync(scratchDir, { recursive: true, force: true });

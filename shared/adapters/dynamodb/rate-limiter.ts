@@ -3,9 +3,20 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateDecision, RateLimiter, RateWindow } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
+/** How many earlier windows' counters of a shorter window each update removes from the item. */
+export const STALE_COUNTERS_REMOVED = 60;
+
+const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
+
 /**
- * Fixed-window counters in the table: one conditional `ADD` per window per request, refused once
- * the window is full, so the count is exact across every concurrent instance. Counters expire by TTL.
+ * Fixed-window counters in the table, every window of a request in ONE item and ONE conditional
+ * update (one write request, one write unit), refused as a whole once any window is full, so the
+ * count is exact across every concurrent instance and a refused request counts nowhere.
+ *
+ * The item belongs to the longest window (`RATE#<key>#<seconds>#<start>`, expiring by TTL after
+ * it) and counts it in `hits`; each shorter window counts in an attribute named after its own
+ * start (`w1_1764583200`), so a new second needs no reset: its counter starts at nothing. The
+ * same update removes that window's counters of the previous minute, so the item stays small.
  */
 export class DynamoDbRateLimiter implements RateLimiter {
   private readonly doc: DynamoDBDocumentClient;
@@ -16,26 +27,63 @@ export class DynamoDbRateLimiter implements RateLimiter {
     this.tableName = tableName;
   }
 
-  async hit(window: RateWindow, nowMs: number): Promise<RateDecision> {
-    const windowStart = Math.floor(nowMs / 1000 / window.windowSeconds) * window.windowSeconds;
-    const resetEpochSeconds = windowStart + window.windowSeconds;
+  async hit(windows: readonly RateWindow[], nowMs: number): Promise<RateDecision> {
+    const longest = [...windows].sort((a, b) => b.windowSeconds - a.windowSeconds)[0];
+    if (!longest || windows.some((w) => w.key !== longest.key)) throw new Error('rate windows must be one or more windows of one key');
+    const itemStart = windowStartOf(nowMs, longest.windowSeconds);
+    const counters = windows.map((window) => {
+      const start = windowStartOf(nowMs, window.windowSeconds);
+      const attribute = window === longest ? 'hits' : `w${window.windowSeconds}_${start}`;
+      return { window, attribute, resetEpochSeconds: start + window.windowSeconds };
+    });
+
+    const names: Record<string, string> = { '#ttl': TABLE.ttlAttribute };
+    const values: Record<string, unknown> = { ':one': 1, ':ttl': itemStart + longest.windowSeconds + 60 };
+    const conditions: string[] = [];
+    const removals: string[] = [];
+    counters.forEach(({ window, attribute }, i) => {
+      names[`#c${i}`] = attribute;
+      values[`:limit${i}`] = window.limit;
+      conditions.push(`(attribute_not_exists(#c${i}) OR #c${i} < :limit${i})`);
+      if (window === longest) return;
+      for (let back = 1; back <= STALE_COUNTERS_REMOVED; back++) {
+        const name = `w${window.windowSeconds}_${windowStartOf(nowMs, window.windowSeconds) - back * window.windowSeconds}`;
+        names[`#r${i}_${back}`] = name;
+        removals.push(`#r${i}_${back}`);
+      }
+    });
+    const add = counters.map((_, i) => `#c${i} :one`).join(', ');
+
+    const decide = (counts: Record<string, unknown> | undefined, allowed: boolean): RateDecision => {
+      const decisions = counters.map(({ window, attribute, resetEpochSeconds }) => {
+        const hits = Number(counts?.[attribute] ?? 0);
+        return { allowed: allowed || hits < window.limit, limit: window.limit, remaining: Math.max(0, window.limit - hits), resetEpochSeconds };
+      });
+      // Refused: the window that is full (the one that resets last, if several); else the tightest.
+      const full = decisions.filter((d) => !d.allowed).sort((a, b) => b.resetEpochSeconds - a.resetEpochSeconds)[0];
+      return full ?? decisions.sort((a, b) => a.remaining - b.remaining)[0]!;
+    };
+
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `RATE#${window.key}#${window.windowSeconds}#${windowStart}`, sk: 'RATE' },
-          UpdateExpression: 'ADD hits :one SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ':one': 1, ':limit': window.limit, ':ttl': resetEpochSeconds + 60 },
+          Key: { pk: `RATE#${longest.key}#${longest.windowSeconds}#${itemStart}`, sk: 'RATE' },
+          UpdateExpression: `ADD ${add} SET #ttl = :ttl${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const hits = Number(out.Attributes?.['hits'] ?? window.limit);
-      return { allowed: true, limit: window.limit, remaining: Math.max(0, window.limit - hits), resetEpochSeconds };
+      return decide(out.Attributes, true);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { allowed: false, limit: window.limit, remaining: 0, resetEpochSeconds };
+      // The counts as they were: at least one window was full.
+      const old = error.Item ? Object.fromEntries(Object.entries(error.Item).map(([k, v]) => [k, v.N ?? v.S])) : undefined;
+      const decision = decide(old, false);
+      return { ...decision, allowed: false, remaining: 0 };
     }
   }
 }
