@@ -119,6 +119,40 @@ export interface IdempotencyLock {
   expiresAtEpochSeconds: number;
 }
 
+/**
+ * The part of a command's commit that stores its request's answer under the idempotency key, so
+ * the answer is remembered in the same transaction as the change it reports. The idempotency
+ * engine makes it; a command passes it to the store without looking inside; the store adds it to
+ * the transaction and marks it committed once the transaction is.
+ */
+export class IdempotencyPart {
+  readonly lock: IdempotencyLock;
+  readonly answer: StoredAnswer;
+  #committed = false;
+
+  constructor(lock: IdempotencyLock, answer: StoredAnswer) {
+    this.lock = lock;
+    this.answer = answer;
+  }
+
+  markCommitted(): void {
+    this.#committed = true;
+  }
+
+  get committed(): boolean {
+    return this.#committed;
+  }
+}
+
+/**
+ * What a command that writes gets from a request holding an idempotency key: the commit part
+ * that remembers the answer `result` makes (the endpoint renders it, exactly as it renders the
+ * live answer; an ApiError renders as that error). The command never sees a status or a body.
+ */
+export interface IdempotentAnswer {
+  partFor(result: unknown): Promise<IdempotencyPart>;
+}
+
 export type IdempotencyBegin =
   | { outcome: 'acquired' }
   | { outcome: 'replay'; answer: StoredAnswer }
@@ -140,7 +174,7 @@ export interface PaymentCommit {
   precondition: PaymentPrecondition | null;
   transaction: Transaction;
   cardToken?: CardTokenRecord;
-  idempotency?: { lock: IdempotencyLock; answer: StoredAnswer };
+  idempotency?: IdempotencyPart;
   /** The events reporting this change: no change without its event, no event without its change. */
   events: PaygateEvent[];
   /** A payment intent changing with the payment, in the same commit (hosted checkout). */
@@ -226,21 +260,21 @@ export interface Store {
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
 
-  createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: { lock: IdempotencyLock; answer: StoredAnswer }): Promise<void>;
+  createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: IdempotencyPart): Promise<void>;
   /** Merchant-scoped read; `merchantId` null for the public routes, where the client secret is the proof. */
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null>;
   /** Commits an intent change (and its events) alone; RecordChangedError if it changed meanwhile. */
-  updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[]): Promise<void>;
+  updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[], idempotency?: IdempotencyPart): Promise<void>;
 
   getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;
 
   /** False when the merchant already has `maxPerMerchant` endpoints (counted in the same transaction). */
-  createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number): Promise<boolean>;
+  createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number, idempotency?: IdempotencyPart): Promise<boolean>;
   getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null>;
   listWebhookEndpoints(merchantId: string): Promise<WebhookEndpoint[]>;
   /** Replaces the secrets if the endpoint still has `expectedSecretCount` of them (else RecordChangedError). */
-  replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number): Promise<void>;
+  replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number, idempotency?: IdempotencyPart): Promise<void>;
   deleteWebhookEndpoint(merchantId: string, endpointId: string): Promise<boolean>;
 
   /** Creates the delivery and its first attempt's work, unless that delivery exists already. */
@@ -248,7 +282,7 @@ export interface Store {
   getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null>;
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
   /** Saves a delivery if its version is still `next.version - 1`, with the work of its next attempt. */
-  saveDelivery(next: WebhookDelivery, work: DueWork | null): Promise<void>;
+  saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void>;
 
   scheduleWork(work: DueWork): Promise<void>;
   /** Takes up to `max` items due at `now`, each leased until `leaseUntil` so no other worker takes it meanwhile. */

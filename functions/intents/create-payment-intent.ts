@@ -1,6 +1,6 @@
 import { createIntent, revealClientSecret } from '../../shared/commands/intents.ts';
-import { intentView } from '../../shared/domain/views.ts';
 import { defineEndpoint } from '../../shared/http/endpoint.ts';
+import { presentIntent } from '../../shared/http/presenters.ts';
 import { CreatePaymentIntentBody } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
@@ -10,8 +10,8 @@ export const endpoint = defineEndpoint({
   body: CreatePaymentIntentBody,
   successStatus: 201,
   revealStoredAnswer: revealClientSecret,
-  run: async ({ body, merchantId, deps, idempotency }) => {
-    const { intent, clientSecret } = await createIntent(deps, merchantId, {
+  run: ({ body, merchantId, deps, idempotency }) =>
+    createIntent(deps, merchantId, {
       amount: body.amount,
       currency: body.currency,
       successUrl: body.success_url,
@@ -21,9 +21,8 @@ export const endpoint = defineEndpoint({
       captureMethod: body.capture_method,
       customerEmail: body.customer_email ?? null,
       metadata: body.metadata ?? {},
-    }, idempotency);
-    return intentView(intent, deps.clock.now(), clientSecret, deps.settings.publicUrl);
-  },
+    }, idempotency),
+  present: ({ intent, clientSecret }, deps) => presentIntent(deps, intent, clientSecret),
 });
 
 export const handler = lambdaHandler(endpoint);

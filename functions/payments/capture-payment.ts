@@ -9,8 +9,8 @@ export const endpoint = defineEndpoint({
   route: ROUTES.capturePayment,
   body: CaptureBody,
   params: PaymentIdParams,
-  run: async ({ body, params, merchantId, deps, idempotency }) =>
-    paymentView(await capturePayment(deps, merchantId, params.id, body.amount, idempotency)),
+  run: ({ body, params, merchantId, deps, idempotency }) => capturePayment(deps, merchantId, params.id, body.amount, idempotency),
+  present: paymentView,
 });
 
 export const handler = lambdaHandler(endpoint);

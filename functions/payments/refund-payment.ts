@@ -9,8 +9,8 @@ export const endpoint = defineEndpoint({
   route: ROUTES.refundPayment,
   body: RefundBody,
   params: PaymentIdParams,
-  run: async ({ body, params, merchantId, deps, idempotency }) =>
-    paymentView(await refundPayment(deps, merchantId, params.id, body.amount, body.reason ?? null, idempotency)),
+  run: ({ body, params, merchantId, deps, idempotency }) => refundPayment(deps, merchantId, params.id, body.amount, body.reason ?? null, idempotency),
+  present: paymentView,
 });
 
 export const handler = lambdaHandler(endpoint);

@@ -9,8 +9,8 @@ export const endpoint = defineEndpoint({
   route: ROUTES.voidPayment,
   body: VoidBody,
   params: PaymentIdParams,
-  run: async ({ body, params, merchantId, deps, idempotency }) =>
-    paymentView(await voidPayment(deps, merchantId, params.id, body.reason ?? null, idempotency)),
+  run: ({ body, params, merchantId, deps, idempotency }) => voidPayment(deps, merchantId, params.id, body.reason ?? null, idempotency),
+  present: paymentView,
 });
 
 export const handler = lambdaHandler(endpoint);

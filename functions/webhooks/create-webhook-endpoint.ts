@@ -1,7 +1,7 @@
-import { createWebhookEndpoint, revealWebhookSecret, webhookSecretPlaceholder } from '../../shared/commands/webhooks.ts';
+import { createWebhookEndpoint, revealWebhookSecret } from '../../shared/commands/webhooks.ts';
 import type { EventType } from '../../shared/domain/events.ts';
-import { webhookEndpointView } from '../../shared/domain/views.ts';
-import { AnswerWithSecret, defineEndpoint } from '../../shared/http/endpoint.ts';
+import { defineEndpoint } from '../../shared/http/endpoint.ts';
+import { presentWebhookEndpoint } from '../../shared/http/presenters.ts';
 import { CreateWebhookEndpointBody } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
@@ -11,10 +11,8 @@ export const endpoint = defineEndpoint({
   body: CreateWebhookEndpointBody,
   successStatus: 201,
   revealStoredAnswer: revealWebhookSecret,
-  run: async ({ body, merchantId, deps }) => {
-    const { endpoint: created, secret, version } = await createWebhookEndpoint(deps, merchantId, { url: body.url, events: body.events as EventType[] });
-    return new AnswerWithSecret(webhookEndpointView(created, secret), webhookEndpointView(created, webhookSecretPlaceholder(version)));
-  },
+  run: ({ body, merchantId, deps, idempotency }) => createWebhookEndpoint(deps, merchantId, { url: body.url, events: body.events as EventType[] }, idempotency),
+  present: presentWebhookEndpoint,
 });
 
 export const handler = lambdaHandler(endpoint);

@@ -8,7 +8,8 @@ import { lambdaHandler } from '../../shared/runtime/aws.ts';
 export const endpoint = defineEndpoint({
   route: ROUTES.retryWebhookDelivery,
   params: DeliveryIdParams,
-  run: async ({ params, merchantId, deps }) => deliveryView(await retryDelivery(deps, merchantId, params.id)),
+  run: ({ params, merchantId, deps, idempotency }) => retryDelivery(deps, merchantId, params.id, idempotency),
+  present: deliveryView,
 });
 
 export const handler = lambdaHandler(endpoint);

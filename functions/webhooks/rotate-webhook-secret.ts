@@ -1,6 +1,6 @@
-import { revealWebhookSecret, rotateWebhookSecret, webhookSecretPlaceholder } from '../../shared/commands/webhooks.ts';
-import { webhookEndpointView } from '../../shared/domain/views.ts';
-import { AnswerWithSecret, defineEndpoint } from '../../shared/http/endpoint.ts';
+import { revealWebhookSecret, rotateWebhookSecret } from '../../shared/commands/webhooks.ts';
+import { defineEndpoint } from '../../shared/http/endpoint.ts';
+import { presentWebhookEndpoint } from '../../shared/http/presenters.ts';
 import { WebhookEndpointIdParams } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
@@ -9,10 +9,8 @@ export const endpoint = defineEndpoint({
   route: ROUTES.rotateWebhookSecret,
   params: WebhookEndpointIdParams,
   revealStoredAnswer: revealWebhookSecret,
-  run: async ({ params, merchantId, deps }) => {
-    const { endpoint: rotated, secret, version } = await rotateWebhookSecret(deps, merchantId, params.id);
-    return new AnswerWithSecret(webhookEndpointView(rotated, secret), webhookEndpointView(rotated, webhookSecretPlaceholder(version)));
-  },
+  run: ({ params, merchantId, deps, idempotency }) => rotateWebhookSecret(deps, merchantId, params.id, idempotency),
+  present: presentWebhookEndpoint,
 });
 
 export const handler = lambdaHandler(endpoint);

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { errors, type ApiError } from '../../shared/domain/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CORS_HEADERS } from '../../shared/http/endpoint.ts';
-import { errorAnswer, MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
-import type { HttpEvent, HttpResult } from '../../shared/http/types.ts';
+import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
+import { errorAnswer, type HttpEvent, type HttpResult } from '../../shared/http/types.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
 
 export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;

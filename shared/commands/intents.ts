@@ -13,9 +13,9 @@ import type { Currency } from '../domain/money.ts';
 import { isLoopbackUrl } from '../domain/webhooks.ts';
 import { intentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { RecordChangedError } from '../ports.ts';
+import { RecordChangedError, type IdempotentAnswer } from '../ports.ts';
 import { announce } from './outbox.ts';
-import { createPayment, type IdempotencyContext, type IntentSettlement } from './payments.ts';
+import { createPayment, type IntentSettlement } from './payments.ts';
 
 /** A confirmation holds the intent this long at most (a crashed confirm frees it after). */
 const CONFIRMATION_HOLD_MS = 60_000;
@@ -65,7 +65,7 @@ export async function createIntent(
   deps: Dependencies,
   merchantId: string,
   input: NewIntent,
-  idempotency?: IdempotencyContext,
+  idempotency?: IdempotentAnswer,
 ): Promise<{ intent: PaymentIntent; clientSecret: string }> {
   if (!deps.settings.allowLoopbackUrls) {
     if (isLoopbackUrl(input.successUrl)) throw errors.invalidUrl('success_url');
@@ -96,16 +96,10 @@ export async function createIntent(
     confirmingUntil: null,
     version: 1,
   };
-  const clientSecret = await clientSecretFor(deps, intent);
+  const created = { intent, clientSecret: await clientSecretFor(deps, intent) };
   const { event, work } = announce(deps, merchantId, 'payment_intent.created', intentView(intent, now, null, deps.settings.publicUrl), now);
-  // The remembered answer holds a placeholder where the secret goes; a replay derives it again.
-  const answer = idempotency && {
-    lock: idempotency.lock,
-    answer: { statusCode: idempotency.successStatus, body: JSON.stringify(intentView(intent, now, CLIENT_SECRET_PLACEHOLDER, deps.settings.publicUrl)) },
-  };
-  await deps.store.createIntent(intent, event, work, answer);
-  if (idempotency) idempotency.committed = true;
-  return { intent, clientSecret };
+  await deps.store.createIntent(intent, event, work, idempotency && (await idempotency.partFor(created)));
+  return created;
 }
 
 export async function getIntent(deps: Dependencies, merchantId: string, intentId: string): Promise<PaymentIntent> {
@@ -123,7 +117,7 @@ export async function getPublicIntent(deps: Dependencies, intentId: string, clie
   return { intent, merchantName: merchant?.name ?? '' };
 }
 
-export async function cancelIntent(deps: Dependencies, merchantId: string, intentId: string): Promise<PaymentIntent> {
+export async function cancelIntent(deps: Dependencies, merchantId: string, intentId: string, idempotency?: IdempotentAnswer): Promise<PaymentIntent> {
   const intent = await getIntent(deps, merchantId, intentId);
   const now = deps.clock.now();
   const status = effectiveIntentStatus(intent, now);
@@ -135,7 +129,7 @@ export async function cancelIntent(deps: Dependencies, merchantId: string, inten
   const next: PaymentIntent = { ...intent, status: 'canceled', confirmingUntil: null, updatedAt: now.toISOString(), version: intent.version + 1 };
   const { event, work } = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), now);
   try {
-    await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], [work]);
+    await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], [work], idempotency && (await idempotency.partFor(next)));
   } catch (error) {
     if (error instanceof RecordChangedError) throw errors.busy('The payment intent changed meanwhile; read it again.');
     throw error;

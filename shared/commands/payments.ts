@@ -15,19 +15,8 @@ import {
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { announce, dueWork, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
-import { PaymentChangedError, type IdempotencyLock, type IntentChange, type IssuerResponse, type StoredAnswer } from '../ports.ts';
+import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse } from '../ports.ts';
 import type { PaygateEvent } from '../domain/events.ts';
-
-/**
- * The idempotency claim of the request running a command. The command commits the answer in the
- * same transaction as the payment, then marks the claim committed so nobody writes it twice.
- */
-export interface IdempotencyContext {
-  lock: IdempotencyLock;
-  requestId: string;
-  successStatus: number;
-  committed: boolean;
-}
 
 export interface NewPayment {
   amount: number;
@@ -58,7 +47,7 @@ export async function createPayment(
   deps: Dependencies,
   merchantId: string,
   input: NewPayment,
-  idempotency?: IdempotencyContext,
+  idempotency?: IdempotentAnswer,
   intent?: IntentSettlement,
 ): Promise<Payment> {
   const now = deps.clock.now();
@@ -164,23 +153,21 @@ export async function createPayment(
       sealedNumber,
       createdAt: at,
     },
-    ...idempotencyPart(idempotency, decline
-      ? { statusCode: decline.status, body: JSON.stringify(decline.toBody(idempotency?.requestId)) }
-      : successAnswer(idempotency, payment)),
+    // A decline is remembered as the decline: the same payment is not tried again.
+    ...(idempotency ? { idempotency: await idempotency.partFor(decline ?? payment) } : {}),
   });
-  markCommitted(idempotency);
   if (decline) throw decline;
   return payment;
 }
 
 export async function capturePayment(
-  deps: Dependencies, merchantId: string, paymentId: string, amount: number | undefined, idempotency?: IdempotencyContext,
+  deps: Dependencies, merchantId: string, paymentId: string, amount: number | undefined, idempotency?: IdempotentAnswer,
 ): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideCapture(p, amount, now), idempotency);
 }
 
 export async function voidPayment(
-  deps: Dependencies, merchantId: string, paymentId: string, reason: string | null, idempotency?: IdempotencyContext,
+  deps: Dependencies, merchantId: string, paymentId: string, reason: string | null, idempotency?: IdempotentAnswer,
 ): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideVoid(p, reason, now), idempotency);
 }
@@ -191,7 +178,7 @@ export async function refundPayment(
   paymentId: string,
   amount: number | undefined,
   reason: string | null,
-  idempotency?: IdempotencyContext,
+  idempotency?: IdempotentAnswer,
 ): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideRefund(p, amount, reason, now), idempotency);
 }
@@ -223,7 +210,7 @@ async function changePayment(
   merchantId: string,
   paymentId: string,
   decide: (payment: Payment, now: Date) => PaymentTransition | null,
-  idempotency: IdempotencyContext | undefined,
+  idempotency: IdempotentAnswer | undefined,
 ): Promise<Payment> {
   for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
     const current = await getPayment(deps, merchantId, paymentId);
@@ -239,9 +226,8 @@ async function changePayment(
         transaction: { ...transaction, id: deps.ids.next('transaction') },
         events: [event],
         work: [work],
-        ...idempotencyPart(idempotency, successAnswer(idempotency, next)),
+        ...(idempotency ? { idempotency: await idempotency.partFor(next) } : {}),
       });
-      markCommitted(idempotency);
       return next;
     } catch (error) {
       if (!(error instanceof PaymentChangedError)) throw error;
@@ -249,18 +235,6 @@ async function changePayment(
     }
   }
   throw errors.serviceUnavailable();
-}
-
-function successAnswer(idempotency: IdempotencyContext | undefined, payment: Payment): StoredAnswer {
-  return { statusCode: idempotency?.successStatus ?? 200, body: JSON.stringify(paymentView(payment)) };
-}
-
-function idempotencyPart(idempotency: IdempotencyContext | undefined, answer: StoredAnswer) {
-  return idempotency ? { idempotency: { lock: idempotency.lock, answer } } : {};
-}
-
-function markCommitted(idempotency: IdempotencyContext | undefined): void {
-  if (idempotency) idempotency.committed = true;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

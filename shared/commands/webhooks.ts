@@ -13,7 +13,7 @@ import {
 } from '../domain/webhooks.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { redact } from '../logger.ts';
-import { RecordChangedError, type DeliveryQuery, type EventQuery, type Page } from '../ports.ts';
+import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type Page } from '../ports.ts';
 import { formatWebhookSecret, signWebhook } from '../webhooks/signing.ts';
 import { dueWork } from './outbox.ts';
 
@@ -48,6 +48,7 @@ export async function createWebhookEndpoint(
   deps: Dependencies,
   merchantId: string,
   input: { url: string; events: EventType[] },
+  idempotency?: IdempotentAnswer,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string; version: number }> {
   if (!deps.settings.allowLoopbackUrls && isLoopbackUrl(input.url)) throw errors.invalidUrl('url');
   const now = deps.clock.now().toISOString();
@@ -60,10 +61,11 @@ export async function createWebhookEndpoint(
     secrets: [{ version: 1, expiresAt: null, createdAt: now }],
     createdAt: now,
   };
-  if (!(await deps.store.createWebhookEndpoint(endpoint, MAX_ENDPOINTS_PER_MERCHANT))) {
+  const created = { endpoint, secret: await webhookSecretFor(deps, endpoint, 1), version: 1 };
+  if (!(await deps.store.createWebhookEndpoint(endpoint, MAX_ENDPOINTS_PER_MERCHANT, idempotency && (await idempotency.partFor(created))))) {
     throw errors.validation(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
   }
-  return { endpoint, secret: await webhookSecretFor(deps, endpoint, 1), version: 1 };
+  return created;
 }
 
 export async function getWebhookEndpoint(deps: Dependencies, merchantId: string, endpointId: string): Promise<WebhookEndpoint> {
@@ -81,6 +83,7 @@ export async function rotateWebhookSecret(
   deps: Dependencies,
   merchantId: string,
   endpointId: string,
+  idempotency?: IdempotentAnswer,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string; version: number }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const endpoint = await getWebhookEndpoint(deps, merchantId, endpointId);
@@ -89,9 +92,10 @@ export async function rotateWebhookSecret(
     const kept = signingSecrets(endpoint, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: overlapUntil } : s));
     const version = Math.max(0, ...endpoint.secrets.map((s) => s.version)) + 1;
     const next = { ...endpoint, secrets: [...kept, { version, expiresAt: null, createdAt: now.toISOString() }] };
+    const rotated = { endpoint: next, secret: await webhookSecretFor(deps, next, version), version };
     try {
-      await deps.store.replaceWebhookSecrets(next, endpoint.secrets.length);
-      return { endpoint: next, secret: await webhookSecretFor(deps, next, version), version };
+      await deps.store.replaceWebhookSecrets(next, endpoint.secrets.length, idempotency && (await idempotency.partFor(rotated)));
+      return rotated;
     } catch (error) {
       if (!(error instanceof RecordChangedError)) throw error;
     }
@@ -114,7 +118,7 @@ export function listDeliveries(deps: Dependencies, merchantId: string, query: De
 }
 
 /** A new attempt now for a delivery that failed or expired; one attempt, no further schedule. */
-export async function retryDelivery(deps: Dependencies, merchantId: string, deliveryId: string): Promise<WebhookDelivery> {
+export async function retryDelivery(deps: Dependencies, merchantId: string, deliveryId: string, idempotency?: IdempotentAnswer): Promise<WebhookDelivery> {
   const delivery = await deps.store.getDelivery(merchantId, deliveryId);
   if (!delivery) throw errors.notFound('webhook delivery');
   if (delivery.status !== 'failed' && delivery.status !== 'expired') {
@@ -123,7 +127,7 @@ export async function retryDelivery(deps: Dependencies, merchantId: string, deli
   const now = deps.clock.now();
   const next: WebhookDelivery = { ...delivery, status: 'pending', manual: true, nextAttemptAt: now.toISOString(), version: delivery.version + 1 };
   try {
-    await deps.store.saveDelivery(next, dueWork(deps, 'deliver_webhook', delivery.id, merchantId, now));
+    await deps.store.saveDelivery(next, dueWork(deps, 'deliver_webhook', delivery.id, merchantId, now), idempotency && (await idempotency.partFor(next)));
   } catch (error) {
     if (error instanceof RecordChangedError) throw errors.busy('The delivery changed meanwhile; read it again.');
     throw error;

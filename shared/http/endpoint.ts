@@ -1,13 +1,14 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
-import type { IdempotencyContext } from '../commands/payments.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { ApiError, errors } from '../domain/errors.ts';
+import type { IdempotentAnswer, StoredAnswer } from '../ports.ts';
 import type { RouteSpec } from '../routes.ts';
-import { authenticate, errorAnswer, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
+import type { AnswerRenderer } from './idempotency.ts';
+import { authenticate, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
 import { describeFirstIssue } from './schemas.ts';
-import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
+import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -19,7 +20,11 @@ export interface EndpointInput<B, P, Q> {
   /** The authenticated merchant; null only on routes without API-key auth. */
   merchantId: string;
   deps: Dependencies;
-  idempotency: IdempotencyContext | undefined;
+  /**
+   * When the request holds an idempotency key: what a command that writes passes to its commit,
+   * so the answer is remembered in the same transaction as the change (see `present`).
+   */
+  idempotency: IdempotentAnswer | undefined;
   requestId: string;
   /** On client-secret routes: from the body's `client_secret`, the query, or `X-Client-Secret`. */
   clientSecret: string | undefined;
@@ -59,7 +64,7 @@ export const CORS_HEADERS: Record<string, string> = {
   'access-control-max-age': '600',
 };
 
-export interface EndpointSpec<B extends Schema | undefined, P extends Schema | undefined, Q extends Schema | undefined> {
+export interface EndpointSpec<B extends Schema | undefined, P extends Schema | undefined, Q extends Schema | undefined, R = unknown> {
   route: RouteSpec;
   body?: B;
   params?: P;
@@ -67,18 +72,24 @@ export interface EndpointSpec<B extends Schema | undefined, P extends Schema | u
   successStatus?: number;
   /** For answers stored with a placeholder in place of a secret: puts it back on replay. */
   revealStoredAnswer?: (deps: Dependencies, merchantId: string, body: string) => Promise<string>;
-  run(input: EndpointInput<Out<B>, Out<P>, Out<Q>>): Promise<unknown>;
+  run(input: EndpointInput<Out<B>, Out<P>, Out<Q>>): Promise<R>;
+  /**
+   * Renders what `run` returned (a payment, an intent...) as the answer: its JSON, a RawAnswer,
+   * or an AnswerWithSecret. The live answer and the remembered one both come from here, once.
+   * Without it, `run` returns the answer itself.
+   */
+  present?(result: R, deps: Dependencies): unknown;
 }
 
 /** An endpoint: its route, its schemas and the one domain command it calls. */
-export function defineEndpoint<B extends Schema | undefined = undefined, P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined>(
-  spec: EndpointSpec<B, P, Q>,
-): EndpointSpec<B, P, Q> {
+export function defineEndpoint<B extends Schema | undefined = undefined, P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, R = unknown>(
+  spec: EndpointSpec<B, P, Q, R>,
+): EndpointSpec<B, P, Q, R> {
   return spec;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec of any schema shapes
-export type AnyEndpoint = EndpointSpec<any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a spec of any schema shapes and result
+export type AnyEndpoint = EndpointSpec<any, any, any, any>;
 
 function parse<S extends Schema | undefined>(schema: S, value: unknown, where: 'body' | 'path' | 'query'): Out<S> {
   if (schema === undefined) {
@@ -99,41 +110,74 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An answer before it goes out: what is sent, and what an idempotency record keeps of it. */
+interface Presented {
+  live: unknown;
+  stored: unknown;
+}
+
 /**
  * Builds the HTTP handler of an endpoint for one runtime's dependencies: a thin middy handler
- * (errors, body, auth, idempotency) inside a wrapper that stamps the request id and writes the
- * one structured log line of the request.
+ * (errors, body, auth, limits, validation, idempotency) inside a wrapper that stamps the request
+ * id and writes the one structured log line of the request.
  */
 export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: HttpEvent, context?: Context) => Promise<HttpResult> {
   const successStatus = spec.successStatus ?? 200;
+
+  // One rendering per result: the commit part and the live answer share it (and its secret derivations).
+  const presented = new WeakMap<object, Promise<Presented>>();
+  const present = (result: unknown): Promise<Presented> => {
+    const render = async (): Promise<Presented> => {
+      const output: unknown = spec.present ? await spec.present(result, deps) : result;
+      return output instanceof AnswerWithSecret ? { live: output.live, stored: output.stored } : { live: output, stored: output };
+    };
+    if (typeof result !== 'object' || result === null) return render();
+    let cached = presented.get(result);
+    if (!cached) presented.set(result, (cached = render()));
+    return cached;
+  };
+  const render: AnswerRenderer = async (result, requestId): Promise<StoredAnswer> => {
+    if (result instanceof ApiError) {
+      const answer = errorAnswer(result, requestId);
+      return { statusCode: answer.statusCode, body: answer.body };
+    }
+    return { statusCode: successStatus, body: JSON.stringify((await present(result)).stored) };
+  };
+
   const chain = middy<HttpEvent, HttpResult, Error, PaygateContext>()
     .use(errorResponder())
     .use(jsonBody())
     .use(authenticate())
     .use(rateLimit())
-    .use(idempotency(spec.revealStoredAnswer))
+    .use({
+      // Validation before the idempotency claim: a 400 costs no write and takes no key.
+      before: (request) => {
+        const state = request.context.paygate;
+        state.input = {
+          body: parse(spec.body, state.body, 'body'),
+          params: parse(spec.params, request.event.pathParameters, 'path'),
+          query: parse(spec.query, request.event.queryStringParameters, 'query'),
+        };
+      },
+    })
+    .use(idempotency({ render, revealStoredAnswer: spec.revealStoredAnswer }))
     .handler(async (event, context) => {
       const state = context.paygate;
-      if (state.idempotency) state.idempotency.successStatus = successStatus;
-      const body = parse(spec.body, state.body, 'body');
-      const params = parse(spec.params, event.pathParameters, 'path');
-      const query = parse(spec.query, event.queryStringParameters, 'query');
-      const output = await spec.run({
-        body,
-        params,
-        query,
+      const input = state.input!;
+      const result: unknown = await spec.run({
+        body: input.body,
+        params: input.params,
+        query: input.query,
         merchantId: state.merchantId ?? '',
         deps,
         idempotency: state.idempotency ?? undefined,
         requestId: state.requestId,
         clientSecret: spec.route.auth === 'client_secret' ? presentedClientSecret(event, state.body) : undefined,
       });
-      if (output instanceof RawAnswer) return { statusCode: output.statusCode, headers: { ...output.headers }, body: output.body };
-      if (output instanceof AnswerWithSecret) {
-        state.storedBody = JSON.stringify(output.stored);
-        return jsonResult(successStatus, JSON.stringify(output.live));
-      }
-      return jsonResult(successStatus, JSON.stringify(output));
+      const { live, stored } = await present(result);
+      if (live instanceof RawAnswer) return { statusCode: live.statusCode, headers: { ...live.headers }, body: live.body };
+      if (stored !== live) state.storedBody = JSON.stringify(stored);
+      return jsonResult(successStatus, JSON.stringify(live));
     });
 
   return async (event, lambdaContext) => {
@@ -145,6 +189,7 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       merchantId: null,
       body: undefined,
       idempotency: null,
+      input: null,
       replayed: false,
       errorCode: null,
       rateLimit: null,

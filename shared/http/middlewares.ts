@@ -1,24 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import canonicalize from 'canonicalize';
 import { authenticateApiKey } from '../commands/merchants.ts';
 import { ApiError, errors } from '../domain/errors.ts';
 import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
+import { claimKey, withCardDataKeyed, type AnswerRenderer } from './idempotency.ts';
+import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, PaygateContext>;
 
 export const MAX_BODY_BYTES = 64 * 1024;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
-/** A request holding an idempotency key longer than this (a crashed caller) may be taken over. */
-const IDEMPOTENCY_LOCK_SECONDS = 60;
-
-export function errorAnswer(error: ApiError, requestId: string): HttpResult {
-  const headers: Record<string, string> = {};
-  if (error.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.details.retryAfterSeconds);
-  return jsonResult(error.status, JSON.stringify(error.toBody(requestId)), headers);
-}
 
 /**
  * Outermost: turns every error into the contract's shape. Anything that is not an ApiError is
@@ -108,79 +98,50 @@ function presentedApiKey(event: HttpEvent): string | undefined {
 }
 
 /**
- * Idempotency keys on POST under /api/v1/. One conditional put is both the lock and the lookup;
- * the answer is committed by the command in the same transaction as the payment. Answers that
- * must not be remembered (validation 400s, 5xx) release the key so a retry runs again.
+ * The front door of the idempotency engine (./idempotency.ts), on POST under /api/v1/: claims the
+ * key after validation (a 400 takes no key), answers a replay, and settles the claim when the
+ * request ends, unless the command committed its answer with its change.
  */
-export const idempotency = (
-  revealStoredAnswer?: (deps: Dependencies, merchantId: string, body: string) => Promise<string>,
-): Middleware => ({
+export const idempotency = (options: {
+  render: AnswerRenderer;
+  revealStoredAnswer?: ((deps: Dependencies, merchantId: string, body: string) => Promise<string>) | undefined;
+}): Middleware => ({
   before: async (request) => {
     const state = request.context.paygate;
     const key = header(request.event, 'idempotency-key');
     if (key === undefined || state.route.method !== 'POST' || !state.route.path.startsWith('/api/v1/')) return;
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw errors.validation('Idempotency-Key must be 1-255 printable ASCII characters.', 'Idempotency-Key');
-    }
     const merchantId = state.merchantId;
     if (merchantId === null) return;
     const { deps } = state;
-    const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
-    const lock = {
-      recordId: `${merchantId}#${sha256(key)}`,
-      ownerToken: randomUUID(),
-      expiresAtEpochSeconds: nowSeconds + deps.settings.idempotencyTtlSeconds,
-    };
-    const hashable = await withCardDataKeyed(state.deps, merchantId, state.route.cardAccess === 'seal', state.body ?? {});
-    const requestHash = sha256(`${request.event.requestContext.http.method} ${request.event.rawPath}\n${canonicalize(hashable) ?? ''}`);
-    const begun = await deps.store.beginIdempotent({
-      ...lock,
-      requestHash,
-      lockExpiresAtEpochSeconds: nowSeconds + IDEMPOTENCY_LOCK_SECONDS,
-      nowEpochSeconds: nowSeconds,
-    });
-    switch (begun.outcome) {
-      case 'acquired':
-        state.idempotency = { lock, requestId: state.requestId, successStatus: 200, committed: false };
-        return;
-      case 'replay': {
-        state.replayed = true;
-        const body = revealStoredAnswer ? await revealStoredAnswer(deps, merchantId, begun.answer.body) : begun.answer.body;
-        return jsonResult(begun.answer.statusCode, body, { 'idempotent-replayed': 'true' });
-      }
-      case 'mismatch':
-        throw errors.idempotencyKeyMismatch();
-      case 'in_progress':
-        throw errors.idempotencyKeyInUse();
+    const claim = await claimKey(
+      deps,
+      {
+        key,
+        merchantId,
+        method: request.event.requestContext.http.method,
+        path: request.event.rawPath,
+        hashableBody: await withCardDataKeyed(deps, merchantId, state.route.cardAccess === 'seal', state.body ?? {}),
+      },
+      state.requestId,
+      options.render,
+    );
+    if (claim.outcome === 'held') {
+      state.idempotency = claim.key;
+      return;
     }
+    state.replayed = true;
+    const body = options.revealStoredAnswer ? await options.revealStoredAnswer(deps, merchantId, claim.answer.body) : claim.answer.body;
+    return jsonResult(claim.answer.statusCode, body, { 'idempotent-replayed': 'true' });
   },
   after: async (request) => {
-    const held = request.context.paygate.idempotency;
-    if (!held || held.committed || !request.response) return;
-    await request.context.paygate.deps.store.completeIdempotent(held.lock, {
-      statusCode: request.response.statusCode,
-      body: request.context.paygate.storedBody ?? request.response.body,
-    });
-    held.committed = true;
+    const state = request.context.paygate;
+    if (!state.idempotency || !request.response) return;
+    await state.idempotency.answered({ statusCode: request.response.statusCode, body: state.storedBody ?? request.response.body });
   },
   onError: async (request) => {
-    const state = request.context.paygate;
-    const held = state.idempotency;
-    if (!held || held.committed) return;
-    const error = request.error;
-    if (error instanceof ApiError && error.isRememberedByIdempotency) {
-      const answer = errorAnswer(error, state.requestId);
-      await state.deps.store.completeIdempotent(held.lock, { statusCode: answer.statusCode, body: answer.body });
-    } else {
-      await state.deps.store.releaseIdempotent(held.lock);
-    }
-    held.committed = true;
+    await request.context.paygate.idempotency?.failed(request.error);
   },
 });
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /** The windows a request counts against, by its route's rate-limit class. */
 function rateWindows(state: PaygateContext['paygate'], event: HttpEvent): RateWindow[] {
@@ -216,20 +177,6 @@ export const rateLimit = (): Middleware => ({
     if (!decision.allowed) throw errors.rateLimited(Math.max(1, decision.resetEpochSeconds - Math.floor(nowMs / 1000)));
   },
 });
-
-/**
- * The request hash is kept 24 hours beside the answer, so it must not be a plain hash of a card:
- * with last4, expiry and the BIN, a card number and CVV fall to brute force in seconds. On routes
- * that take cards, `card.number` and `card.cvv` enter the hash only as a keyed MAC of the vault.
- */
-async function withCardDataKeyed(deps: Dependencies, merchantId: string, takesCards: boolean, body: unknown): Promise<unknown> {
-  if (!takesCards || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const card = (body as Record<string, unknown>)['card'];
-  if (typeof card !== 'object' || card === null || Array.isArray(card)) return body;
-  const { number, cvv, ...rest } = card as Record<string, unknown>;
-  const mac = await deps.vault.mac('request-hash', merchantId, JSON.stringify([number ?? null, cvv ?? null]));
-  return { ...(body as Record<string, unknown>), card: { ...rest, keyed: mac.toString('base64') } };
-}
 
 /** JSON nested deeper than any request of the API is refused before anything recurses over it. */
 const MAX_JSON_DEPTH = 20;

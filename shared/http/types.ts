@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { IdempotencyContext } from '../commands/payments.ts';
+import type { ApiError } from '../domain/errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { RouteSpec } from '../routes.ts';
 import type { RateDecision } from '../ports.ts';
+import type { HeldKey } from './idempotency.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string; headers: Record<string, string> };
@@ -14,7 +15,10 @@ export interface RequestState {
   deps: Dependencies;
   merchantId: string | null;
   body: unknown;
-  idempotency: IdempotencyContext | null;
+  /** The idempotency key this request holds, if it came with one (POST under /api/v1/). */
+  idempotency: HeldKey | null;
+  /** The request's body, path and query, validated by the endpoint's schemas (before any key is claimed). */
+  input: { body: unknown; params: unknown; query: unknown } | null;
   replayed: boolean;
   errorCode: string | null;
   /** What an idempotency record keeps of the answer when it is not the answer itself (AnswerWithSecret). */
@@ -27,6 +31,13 @@ export type PaygateContext = Context & { paygate: RequestState };
 
 export function jsonResult(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {
   return { statusCode, body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+}
+
+/** Every error answer, live or remembered: the contract's shape, the request id, Retry-After when the error has one. */
+export function errorAnswer(error: ApiError, requestId: string): HttpResult {
+  const headers: Record<string, string> = {};
+  if (error.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.details.retryAfterSeconds);
+  return jsonResult(error.status, JSON.stringify(error.toBody(requestId)), headers);
 }
 
 /** Header lookup that does not care about case (API Gateway v2 lowercases, node:http too, tests may not). */

@@ -9,7 +9,7 @@ import { createIntent } from '../../shared/commands/intents.ts';
 import { runDueWork } from '../../lib/local/worker.ts';
 import type { EventType } from '../../shared/domain/events.ts';
 import { IdempotencyLockLostError } from '../../shared/ports.ts';
-import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
+import { heldKey, newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 
 interface Received {
   headers: Record<string, string>;
@@ -114,7 +114,7 @@ describe('the transactional outbox', () => {
   it('writes no event when the change does not commit, and no change without its event', async () => {
     const lock = { recordId: `${merchantId}#gone`, ownerToken: 'someone-else', expiresAtEpochSeconds: 2_000_000_000 };
     await expect(
-      createPayment(deps, merchantId, newPayment(), { lock, requestId: 'req_1', successStatus: 201, committed: false }),
+      createPayment(deps, merchantId, newPayment(), heldKey(lock)),
     ).rejects.toBeInstanceOf(IdempotencyLockLostError);
     const payment = await createPayment(deps, merchantId, newPayment());
     await expect(capturePayment(deps, merchantId, payment.id, 999_999)).rejects.toMatchObject({ code: 'amount_too_high' });

@@ -5,7 +5,7 @@ import { capturePayment, createPayment } from '../../shared/commands/payments.ts
 import { buildHandler } from '../../shared/http/endpoint.ts';
 import type { Transaction } from '../../shared/domain/payment.ts';
 import { IdempotencyLockLostError, type Issuer } from '../../shared/ports.ts';
-import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
+import { heldKey, newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 import { httpEvent } from '../support/events.ts';
 
 let deps: TestDependencies;
@@ -26,7 +26,7 @@ describe('a commit is all or nothing', () => {
     const lock = { recordId: `${merchantId}#lost`, ownerToken: 'not-the-owner', expiresAtEpochSeconds: 2_000_000_000 };
 
     await expect(
-      createPayment({ ...deps, ids: recordingIds }, merchantId, newPayment(), { lock, requestId: 'req_x', successStatus: 201, committed: false }),
+      createPayment({ ...deps, ids: recordingIds }, merchantId, newPayment(), heldKey(lock)),
     ).rejects.toBeInstanceOf(IdempotencyLockLostError);
 
     const paymentId = ids.find((id) => id.startsWith('pay_'))!;

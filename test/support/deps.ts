@@ -10,7 +10,7 @@ import { EnvelopeVault } from '../../shared/adapters/vault/envelope-vault.ts';
 import type { Dependencies } from '../../shared/dependencies.ts';
 import { DEFAULT_FRAUD_RULES } from '../../shared/domain/fraud.ts';
 import { jsonLogger } from '../../shared/logger.ts';
-import type { Clock } from '../../shared/ports.ts';
+import { IdempotencyPart, type Clock, type IdempotencyLock, type IdempotentAnswer } from '../../shared/ports.ts';
 import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
 
 /** A clock the test moves by hand. */
@@ -80,4 +80,9 @@ export function newPayment(overrides: Record<string, unknown> = {}) {
     capture: false,
     ...overrides,
   };
+}
+
+/** What a request holding an idempotency key passes to a command: here a key held by `lock`, whatever the answer. */
+export function heldKey(lock: IdempotencyLock): IdempotentAnswer {
+  return { partFor: async () => new IdempotencyPart(lock, { statusCode: 201, body: '{}' }) };
 }

@@ -3,7 +3,7 @@ import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk
 import { createHash } from 'node:crypto';
 import type { DueWork, PaygateEvent } from '../../domain/events.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
-import { RecordChangedError, type DeliveryQuery, type EventQuery, type Page } from '../../ports.ts';
+import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotencyPart, type Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
 import { cancellationReasons, keys, strip, TableAccess, type Item, type TransactItem } from './table-access.ts';
 
@@ -82,9 +82,9 @@ export class OutboxStore extends TableAccess {
     };
   }
 
-  async createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number): Promise<boolean> {
+  async createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number, idempotency?: IdempotencyPart): Promise<boolean> {
     try {
-      await this.transact([this.endpointCount(endpoint.merchantId, 1, maxPerMerchant), this.put(this.endpointItem(endpoint))]);
+      await this.transact([this.endpointCount(endpoint.merchantId, 1, maxPerMerchant), this.put(this.endpointItem(endpoint))], idempotency);
       return true;
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -103,19 +103,20 @@ export class OutboxStore extends TableAccess {
     return page.items;
   }
 
-  async replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number): Promise<void> {
+  async replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number, idempotency?: IdempotencyPart): Promise<void> {
+    const update = {
+      TableName: this.tableName,
+      Key: keys.webhookEndpoint(endpoint.id),
+      UpdateExpression: 'SET secrets = :secrets',
+      ConditionExpression: 'merchantId = :m AND size(secrets) = :count',
+      ExpressionAttributeValues: { ':secrets': endpoint.secrets, ':m': endpoint.merchantId, ':count': expectedSecretCount },
+    };
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.webhookEndpoint(endpoint.id),
-          UpdateExpression: 'SET secrets = :secrets',
-          ConditionExpression: 'merchantId = :m AND size(secrets) = :count',
-          ExpressionAttributeValues: { ':secrets': endpoint.secrets, ':m': endpoint.merchantId, ':count': expectedSecretCount },
-        }),
-      );
+      // One item: a plain conditional write, unless the request's answer is remembered with it.
+      if (idempotency) await this.transact([{ Update: update }], idempotency);
+      else await this.doc.send(new UpdateCommand(update));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new RecordChangedError();
+      if (error instanceof ConditionalCheckFailedException || cancellationReasons(error)[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       throw error;
     }
   }
@@ -185,7 +186,7 @@ export class OutboxStore extends TableAccess {
     return this.newestFirst('byMerchant', `MERCHANT#${merchantId}#DELIVERY`, query, filter);
   }
 
-  async saveDelivery(next: WebhookDelivery, work: DueWork | null): Promise<void> {
+  async saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void> {
     const items: TransactItem[] = [
       {
         Put: {
@@ -199,7 +200,7 @@ export class OutboxStore extends TableAccess {
     ];
     if (work) items.push(this.put(this.workItem(work)));
     try {
-      await this.transact(items);
+      await this.transact(items, idempotency);
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();

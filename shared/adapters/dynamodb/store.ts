@@ -8,13 +8,14 @@ import type { DueWork, PaygateEvent } from '../../domain/events.ts';
 import type { PaymentIntent } from '../../domain/intents.ts';
 import type { Payment, Transaction } from '../../domain/payment.ts';
 import {
-  IdempotencyLockLostError,
   PaymentChangedError,
   RecordChangedError,
   type ApiKeyRecord,
   type IdempotencyBegin,
   type IdempotencyClaim,
+  IdempotencyLockLostError,
   type IdempotencyLock,
+  type IdempotencyPart,
   type IntentChange,
   type Merchant,
   type Page,
@@ -194,17 +195,11 @@ export class DynamoDbStore extends OutboxStore implements Store {
     if (commit.intent) items.push(this.intentCommitItem(commit.intent));
     for (const work of commit.work) items.push(this.put(this.workItem(work)));
 
-    const idempotencyIndex = commit.idempotency ? items.length : -1;
-    if (commit.idempotency) items.push(this.completeIdempotencyItem(commit.idempotency.lock, commit.idempotency.answer));
-
     try {
-      await this.transact(items);
+      await this.transact(items, commit.idempotency);
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons.length === 0) throw error;
-      if (idempotencyIndex >= 0 && reasons[idempotencyIndex]?.Code === 'ConditionalCheckFailed') {
-        throw new IdempotencyLockLostError();
-      }
       if (intentIndex >= 0 && reasons[intentIndex]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
       if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict')) {
         throw new PaymentChangedError();
@@ -228,38 +223,23 @@ export class DynamoDbStore extends OutboxStore implements Store {
     };
   }
 
-  async createIntent(
-    intent: PaymentIntent,
-    event: PaygateEvent,
-    work: DueWork,
-    idempotency?: { lock: IdempotencyLock; answer: StoredAnswer },
-  ): Promise<void> {
-    const items = [
-      this.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }),
-      this.eventItem(event, this.eventRetentionSeconds),
-      this.put(this.workItem(work)),
-    ];
-    if (idempotency) items.push(this.completeIdempotencyItem(idempotency.lock, idempotency.answer));
-    try {
-      await this.transact(items);
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (idempotency && reasons[3]?.Code === 'ConditionalCheckFailed') throw new IdempotencyLockLostError();
-      throw error;
-    }
+  async createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: IdempotencyPart): Promise<void> {
+    await this.transact(
+      [this.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }), this.eventItem(event, this.eventRetentionSeconds), this.put(this.workItem(work))],
+      idempotency,
+    );
   }
 
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
     return this.getOwned<PaymentIntent>(keys.intent(intentId), merchantId, true);
   }
 
-  async updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[]): Promise<void> {
+  async updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[], idempotency?: IdempotencyPart): Promise<void> {
     try {
-      await this.transact([
-        this.intentCommitItem(change),
-        ...events.map((e) => this.eventItem(e, this.eventRetentionSeconds)),
-        ...work.map((w) => this.put(this.workItem(w))),
-      ]);
+      await this.transact(
+        [this.intentCommitItem(change), ...events.map((e) => this.eventItem(e, this.eventRetentionSeconds)), ...work.map((w) => this.put(this.workItem(w)))],
+        idempotency,
+      );
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
@@ -312,25 +292,6 @@ export class DynamoDbStore extends OutboxStore implements Store {
       if (error instanceof ConditionalCheckFailedException) throw new IdempotencyLockLostError();
       throw error;
     }
-  }
-
-  private completeIdempotencyItem(lock: IdempotencyLock, answer: StoredAnswer): Required<Pick<TransactItem, 'Update'>> {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.idempotency(lock.recordId),
-        UpdateExpression: 'SET #status = :completed, answer = :answer, #ttl = :ttl REMOVE lockExpiresAtEpochSeconds',
-        ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
-        ExpressionAttributeNames: { '#status': 'status', '#ttl': TABLE.ttlAttribute },
-        ExpressionAttributeValues: {
-          ':completed': 'COMPLETED',
-          ':answer': answer,
-          ':ttl': lock.expiresAtEpochSeconds,
-          ':owner': lock.ownerToken,
-          ':inProgress': 'IN_PROGRESS',
-        },
-      },
-    };
   }
 
   async releaseIdempotent(lock: IdempotencyLock): Promise<void> {

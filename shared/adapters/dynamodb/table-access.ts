@@ -1,7 +1,7 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Page } from '../../ports.ts';
+import { IdempotencyLockLostError, type IdempotencyLock, type IdempotencyPart, type Page, type StoredAnswer } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -75,20 +75,46 @@ export class TableAccess {
    * succeeded and only its answer was lost, the retry succeeds without writing again (instead of
    * failing its condition and letting the command decide, say, a second refund). A retry after a
    * conflict is a new attempt, with a new token.
+   *
+   * With an idempotency part, the request's answer is remembered in the same transaction, as its
+   * last item: IdempotencyLockLostError when the request no longer holds its key.
    */
-  protected async transact(items: TransactItem[]): Promise<void> {
+  protected async transact(items: TransactItem[], idempotency?: IdempotencyPart): Promise<void> {
+    const all = idempotency ? [...items, this.completeIdempotencyItem(idempotency.lock, idempotency.answer)] : items;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+        await this.doc.send(new TransactWriteCommand({ TransactItems: all, ClientRequestToken: randomUUID() }));
+        idempotency?.markCommitted();
         return;
       } catch (error) {
         const reasons = cancellationReasons(error);
+        if (idempotency && reasons[items.length]?.Code === 'ConditionalCheckFailed') throw new IdempotencyLockLostError();
         const conflictOnly =
           reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
         if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
       }
     }
+  }
+
+  /** Completes the claim of the request holding `lock`: only its owner can, and only once. */
+  protected completeIdempotencyItem(lock: IdempotencyLock, answer: StoredAnswer): Required<Pick<TransactItem, 'Update'>> {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.idempotency(lock.recordId),
+        UpdateExpression: 'SET #status = :completed, answer = :answer, #ttl = :ttl REMOVE lockExpiresAtEpochSeconds',
+        ConditionExpression: 'ownerToken = :owner AND #status = :inProgress',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': TABLE.ttlAttribute },
+        ExpressionAttributeValues: {
+          ':completed': 'COMPLETED',
+          ':answer': answer,
+          ':ttl': lock.expiresAtEpochSeconds,
+          ':owner': lock.ownerToken,
+          ':inProgress': 'IN_PROGRESS',
+        },
+      },
+    };
   }
 
   /**
