@@ -3,8 +3,8 @@ import { endpoint as authorizeEndpoint } from '../../functions/payments/authoriz
 import { createMerchant, hashApiKey, revokeApiKey, issueApiKey, authenticateApiKey } from '../../shared/commands/merchants.ts';
 import { capturePayment, createPayment } from '../../shared/commands/payments.ts';
 import { buildHandler } from '../../shared/http/endpoint.ts';
-import type { Transaction } from '../../shared/domain/payment.ts';
-import { IdempotencyLockLostError, type Issuer } from '../../shared/ports.ts';
+import { decideCapture, type Transaction } from '../../shared/domain/payment.ts';
+import { IdempotencyLockLostError, PaymentChangedError, type Issuer } from '../../shared/ports.ts';
 import { heldKey, newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 import { httpEvent } from '../support/events.ts';
 
@@ -94,6 +94,22 @@ describe('reads are scoped to the merchant', () => {
     const payment = await createPayment(deps, merchantId, newPayment());
     const other = await createMerchant(deps, 'Sneaky Merchant');
     await expect(capturePayment(deps, other.merchant.id, payment.id, undefined)).rejects.toMatchObject({ code: 'resource_not_found' });
+  });
+
+  it('refuses, in the database, a commit that would move a payment to another merchant, even at the right version', async () => {
+    const payment = await createPayment(deps, merchantId, newPayment());
+    const other = await createMerchant(deps, 'Thief Merchant');
+    const { next, transaction, precondition } = decideCapture(payment, undefined, deps.clock.now())!;
+    await expect(
+      deps.store.commitPayment({
+        payment: { ...next, merchantId: other.merchant.id },
+        precondition,
+        transaction: { ...transaction, id: deps.ids.next('transaction'), merchantId: other.merchant.id },
+        events: [],
+        work: [],
+      }),
+    ).rejects.toBeInstanceOf(PaymentChangedError);
+    expect(await deps.store.getPayment(merchantId, payment.id)).toMatchObject({ status: 'authorized', version: payment.version });
   });
 });
 

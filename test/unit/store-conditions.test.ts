@@ -1,0 +1,76 @@
+/**
+ * The conditions of the payment commit, pinned item by item (as Powertools' persistence tests pin
+ * theirs): a dropped or weakened condition fails here even where no race in the DynamoDB Local
+ * suites happens to reach it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { decideCapture, decideRefund } from '../../shared/domain/payment.ts';
+import { IdempotencyPart } from '../../shared/ports.ts';
+import { paymentIn } from './fixtures.ts';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+beforeEach(() => dynamo.reset());
+afterEach(() => dynamo.reset());
+
+const store = () =>
+  new DynamoDbStore(new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'paygate-test');
+const NOW = new Date('2026-11-24T10:00:00.000Z');
+
+/** The items of the one transaction the store sent. */
+function sentItems() {
+  const calls = dynamo.commandCalls(TransactWriteCommand);
+  expect(calls).toHaveLength(1);
+  return calls[0]!.args[0].input.TransactItems!;
+}
+
+describe('the payment commit', () => {
+  it('changes a payment only at the version it was decided on, of the merchant it belongs to, in a status the change allows', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const payment = paymentIn('authorized');
+    const { next, transaction, precondition } = decideCapture(payment, undefined, NOW)!;
+    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_1' }, events: [], work: [] });
+
+    const [paymentItem, transactionItem] = sentItems();
+    expect(paymentItem!.Put!.ConditionExpression).toBe('#version = :v AND merchantId = :m AND #status IN (:s0)');
+    expect(paymentItem!.Put!.ExpressionAttributeNames).toEqual({ '#version': 'version', '#status': 'status' });
+    expect(paymentItem!.Put!.ExpressionAttributeValues).toEqual({ ':v': payment.version, ':m': payment.merchantId, ':s0': 'authorized' });
+    expect(paymentItem!.Put!.Item).toMatchObject({ pk: `PAYMENT#${payment.id}`, sk: 'PAYMENT', version: payment.version + 1, status: 'captured' });
+    expect(transactionItem!.Put!.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('refunds only while what was refunded leaves room for this refund', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const payment = paymentIn('captured');
+    const { next, transaction, precondition } = decideRefund(payment, 100, null, NOW)!;
+    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_2' }, events: [], work: [] });
+
+    const [paymentItem] = sentItems();
+    expect(paymentItem!.Put!.ConditionExpression).toMatch(/^#version = :v AND merchantId = :m AND #status IN \(:s0(, :s1)?\) AND amountRefunded <= :refundedAtMost$/);
+    expect(paymentItem!.Put!.ExpressionAttributeValues).toMatchObject({
+      ':v': payment.version,
+      ':m': payment.merchantId,
+      ':refundedAtMost': payment.amountCaptured - 100,
+    });
+  });
+
+  it('creates a payment only where none exists, and remembers the answer as the last item, owned by its request', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const payment = paymentIn('authorized');
+    const lock = { recordId: `${payment.merchantId}#key`, ownerToken: 'owner-1', expiresAtEpochSeconds: 2_000_000_000 };
+    const part = new IdempotencyPart(lock, { statusCode: 201, body: '{"id":"pay"}' });
+    const { transaction } = decideCapture(payment, undefined, NOW)!;
+    await store().commitPayment({ payment, precondition: null, transaction: { ...transaction, id: 'txn_3' }, events: [], work: [], idempotency: part });
+
+    const items = sentItems();
+    expect(items[0]!.Put!.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const completion = items.at(-1)!.Update!;
+    expect(completion.Key).toEqual({ pk: `IDEMPOTENCY#${lock.recordId}`, sk: 'IDEMPOTENCY' });
+    expect(completion.ConditionExpression).toBe('ownerToken = :owner AND #status = :inProgress');
+    expect(completion.ExpressionAttributeValues).toMatchObject({ ':owner': 'owner-1', ':inProgress': 'IN_PROGRESS', ':completed': 'COMPLETED', ':answer': { statusCode: 201, body: '{"id":"pay"}' } });
+    expect(part.committed).toBe(true);
+  });
+});
