@@ -81,7 +81,7 @@ const invalid = (code: string, message: string, param?: string) =>
   new ApiError(400, 'invalid_request_error', code, message, param === undefined ? {} : { param });
 
 export const errors = {
-  invalidJson: () => invalid('invalid_json', 'The request body is not valid JSON.'),
+  invalidJson: (why?: string) => invalid('invalid_json', why ? `The request body is not valid JSON: ${why}.` : 'The request body is not valid JSON.'),
   validation: (message: string, param?: string) => invalid('validation_error', message, param),
   invalidAmount: (message: string, param = 'amount') => invalid('invalid_amount', message, param),
   unsupportedCurrency: () =>

@@ -58,13 +58,26 @@ export const jsonBody = (): Middleware => ({
     if (raw.length > MAX_BODY_BYTES) throw errors.payloadTooLarge();
     const text = raw.toString('utf8');
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw errors.validation(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    let body: unknown;
     try {
-      request.context.paygate.body = JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       throw errors.invalidJson();
     }
+    // JSON that parses but that no field can hold: numbers beyond a double (1e400) and strings
+    // that are not Unicode (a lone surrogate). Refused here, before anything hashes or stores them.
+    if (!representable(body)) throw errors.invalidJson('numbers must be finite and strings valid Unicode');
+    request.context.paygate.body = body;
   },
 });
+
+function representable(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value === 'string') return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(representable);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => k.isWellFormed() && representable(v));
+  return true;
+}
 
 /** API-key and admin authentication, as the route table says. */
 export const authenticate = (): Middleware => ({

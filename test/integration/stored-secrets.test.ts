@@ -128,4 +128,18 @@ describe('bodies no request of the API has', () => {
       expect(JSON.parse(answer.body).error.code).toBe('validation_error');
     }
   });
+
+  it.each([
+    ['a number beyond a double', '{"amount":1e400,"currency":"USD"}'],
+    ['a lone surrogate in a value', '{"amount":1000,"currency":"USD","description":"\\ud800"}'],
+    ['a lone surrogate in a key', '{"amount":1000,"currency":"USD","metadata":{"\\udfff":"x"}}'],
+  ])('answers 400 invalid_json to %s, with or without an Idempotency-Key (never a 500)', async (_, body) => {
+    for (const key of [`odd-${Math.random()}`, undefined]) {
+      const answer = await buildHandler(authorizeEndpoint, deps)(
+        httpEvent({ method: 'POST', path: '/api/v1/payments/authorize', body, headers: { authorization: `Bearer ${apiKey}`, ...(key ? { 'idempotency-key': key } : {}) } }),
+      );
+      expect(answer.statusCode, answer.body).toBe(400);
+      expect(JSON.parse(answer.body).error.code).toBe('invalid_json');
+    }
+  });
 });
