@@ -104,7 +104,7 @@ export const errors = {
 
   missingApiKey: () =>
     new ApiError(401, 'authentication_error', 'missing_api_key', 'No API key was provided. Use "Authorization: Bearer sk_..." or "X-API-Key".'),
-  invalidApiKey: () => new ApiError(401, 'authentication_error', 'invalid_api_key', 'The API key is invalid or has been revoked.'),
+  invalidApiKey: (message = 'The API key is invalid or has been revoked.') => new ApiError(401, 'authentication_error', 'invalid_api_key', message),
   invalidClientSecret: () => new ApiError(401, 'authentication_error', 'invalid_client_secret', 'The client secret is invalid.'),
 
   cardDeclined: (declineCode: string, paymentId: string) =>

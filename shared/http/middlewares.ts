@@ -100,14 +100,25 @@ export const authenticate = (): Middleware => ({
   },
 });
 
+/**
+ * The API key, as API.md accepts it: `Authorization: Bearer <key>`, HTTP Basic with the key as
+ * user name and an empty password (what `curl -u sk_test_...:` sends), or `X-API-Key: <key>`.
+ * An Authorization header of any other form is refused, not guessed at.
+ */
 function presentedApiKey(event: HttpEvent): string | undefined {
-  const authorization = header(event, 'authorization');
-  if (authorization !== undefined && authorization.trim() !== '') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1] : authorization.trim();
+  const authorization = header(event, 'authorization')?.trim();
+  if (authorization) {
+    const [scheme = '', credentials = '', ...rest] = authorization.split(/\s+/);
+    if (rest.length === 0 && /^bearer$/i.test(scheme) && credentials) return credentials;
+    if (rest.length === 0 && /^basic$/i.test(scheme) && credentials) {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0 && decoded.slice(colon + 1) === '') return decoded.slice(0, colon);
+    }
+    throw errors.invalidApiKey('Use "Authorization: Bearer sk_...", HTTP Basic with the key as user name and no password, or "X-API-Key: sk_...".');
   }
-  const apiKey = header(event, 'x-api-key');
-  return apiKey !== undefined && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+  const apiKey = header(event, 'x-api-key')?.trim();
+  return apiKey ? apiKey : undefined;
 }
 
 /**

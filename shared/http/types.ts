@@ -29,8 +29,9 @@ export interface RequestState {
 
 export type PaygateContext = Context & { paygate: RequestState };
 
+/** Every JSON answer: never cached (answers hold customers' emails, secrets shown once...). */
 export function jsonResult(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+  return { statusCode, body, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } };
 }
 
 /** Every error answer, live or remembered: the contract's shape, the request id, Retry-After when the error has one. */
