@@ -89,7 +89,8 @@ export async function rotateWebhookSecret(
     const endpoint = await getWebhookEndpoint(deps, merchantId, endpointId);
     const now = deps.clock.now();
     const overlapUntil = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
-    const kept = signingSecrets(endpoint, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: overlapUntil } : s));
+    // The current secret keeps signing beside the new one for the overlap; any older one stops now.
+    const kept = signingSecrets(endpoint, now).filter((s) => s.expiresAt === null).map((s) => ({ ...s, expiresAt: overlapUntil }));
     const version = Math.max(0, ...endpoint.secrets.map((s) => s.version)) + 1;
     const next = { ...endpoint, secrets: [...kept, { version, expiresAt: null, createdAt: now.toISOString() }] };
     const rotated = { endpoint: next, secret: await webhookSecretFor(deps, next, version), version };

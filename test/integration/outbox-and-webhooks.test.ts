@@ -258,6 +258,20 @@ describe('webhook delivery', () => {
     expect(() => expectSignedBy(oldSecret, after)).toThrow();
   });
 
+  it('signs with the current secret and the one it replaced only, however many rotations happen within 24 hours', async () => {
+    const { endpoint, secret: first } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
+    const { secret: second } = await rotateWebhookSecret(deps, merchantId, endpoint.id);
+    const { secret: third } = await rotateWebhookSecret(deps, merchantId, endpoint.id);
+    await createPayment(deps, merchantId, newPayment());
+    await drain();
+    const signed = receiver.received.at(-1)!;
+    expect(signed.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => new Webhook(third).verify(signed.body, signed.headers)).not.toThrow();
+    expect(() => new Webhook(second).verify(signed.body, signed.headers)).not.toThrow();
+    expect(() => expectSignedBy(first, signed)).toThrow();
+    expect((await deps.store.getWebhookEndpoint(merchantId, endpoint.id))!.secrets.map((s) => s.version)).toEqual([2, 3]);
+  });
+
   it('creates one delivery per event and endpoint even when the event is dispatched twice', async () => {
     await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
     await createPayment(deps, merchantId, newPayment());
