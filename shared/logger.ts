@@ -1,3 +1,5 @@
+import { redactDigitRuns } from './domain/cards.ts';
+
 /**
  * Structured JSON logs, one object per line. Every string that goes out passes through
  * `redact`, so a card number that slipped into a message (an SDK error echoing input, say)
@@ -11,16 +13,17 @@ export interface Logger {
 }
 
 /** Secrets with a prefix first (their digits are theirs), then anything that could be a card number. */
+/** Secrets by their prefix, wherever they start (`xsk_test_...` hides no key). */
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  [/\bsk_(?:test|live)_[0-9A-Za-z]+/g, 'sk_[REDACTED]'],
-  [/\bwhsec_[0-9A-Za-z+/=]+/g, 'whsec_[REDACTED]'],
+  [/sk_(?:test|live)_[0-9A-Za-z]+/g, 'sk_[REDACTED]'],
+  [/whsec_[0-9A-Za-z+/=]+/g, 'whsec_[REDACTED]'],
   [/_secret_[0-9A-Za-z]+/g, '_secret_[REDACTED]'],
-  // 12-19 digits, possibly separated by spaces or dashes, whatever they touch.
-  [/(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)/g, '[REDACTED_NUMBER]'],
 ];
 
+/** Secrets first (their digits are theirs), then every run of 12 or more digits (the card-number detector's runs). */
 export function redact(text: string): string {
-  return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  const withoutSecrets = SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  return redactDigitRuns(withoutSecrets, '[REDACTED_NUMBER]');
 }
 
 const MAX_DEPTH = 6;

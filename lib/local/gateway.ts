@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
@@ -18,8 +18,8 @@ import { buildHandler, type AnyEndpoint } from '../../shared/http/endpoint.ts';
 import { header } from '../../shared/http/types.ts';
 import { consoleLogger, type Logger } from '../../shared/logger.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
-import { prepareDataDir, readSecretFile } from './data-dir.ts';
-import { ensureTable, startDynamoDbLocal, type LocalCredentials } from './dynamodb-local.ts';
+import { lockDataDir, parseJsonFile, prepareDataDir, readSecretFile, writeSecretFile, type DataDirLock } from './data-dir.ts';
+import { ensureTable, LOCAL_REGION, startDynamoDbLocal, type LocalCredentials } from './dynamodb-local.ts';
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
 import { buildCheckoutAssets } from '../checkout-build.ts';
@@ -87,22 +87,25 @@ function adminCheck(adminKey: string | undefined): Dependencies['isAdmin'] {
  */
 async function seedTestMerchant(deps: Dependencies, dataDir: string, envKey: string | undefined): Promise<TestMerchantFile> {
   const file = join(dataDir, TEST_MERCHANT_FILE);
-  const saved: TestMerchantFile | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TestMerchantFile) : null;
+  const saved = existsSync(file) ? parseJsonFile<TestMerchantFile>(file, readFileSync(file, 'utf8')) : null;
   const apiKey = envKey ?? saved?.api_key;
   if (apiKey !== undefined && !API_KEY_PATTERN.test(apiKey)) {
     throw new Error('PAYGATE_API_KEY must be sk_test_ or sk_live_ followed by 32+ letters and digits');
   }
-  if (saved && apiKey !== undefined) {
+  let seeded: TestMerchantFile | undefined;
+  if (apiKey !== undefined) {
+    // Known already (also when the file was lost, say by a crash right after the merchant's commit).
     const existing = await deps.store.findApiKey(hashApiKey(apiKey));
-    if (existing && existing.revokedAt === null) {
-      const seeded = { merchant_id: existing.merchantId, api_key: apiKey };
-      writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
-      return seeded;
-    }
+    if (existing && existing.revokedAt !== null && envKey !== undefined) throw new Error('PAYGATE_API_KEY was revoked: choose another');
+    if (existing && existing.revokedAt === null) seeded = { merchant_id: existing.merchantId, api_key: apiKey };
   }
-  const { merchant, key } = await createMerchant(deps, 'Test Merchant', apiKey !== undefined ? { apiKey } : {});
-  const seeded = { merchant_id: merchant.id, api_key: key.apiKey };
-  writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
+  if (!seeded) {
+    // A saved key that was revoked gives way to a new test merchant with a new key.
+    const reuse = envKey !== undefined || (apiKey !== undefined && !(await deps.store.findApiKey(hashApiKey(apiKey))));
+    const { merchant, key } = await createMerchant(deps, 'Test Merchant', reuse && apiKey !== undefined ? { apiKey } : {});
+    seeded = { merchant_id: merchant.id, api_key: key.apiKey };
+  }
+  writeSecretFile(file, JSON.stringify(seeded));
   return seeded;
 }
 
@@ -121,14 +124,25 @@ function readAdminKey(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** The store's access key id names its database in DynamoDB Local: a secret of the data dir. */
-function storeCredentials(dataDir: string): LocalCredentials {
-  const text = readSecretFile(join(dataDir, STORE_CREDENTIALS_FILE), () =>
-    JSON.stringify({ accessKeyId: `PGLOCAL${cryptoIds.secret(33).toUpperCase()}`, secretAccessKey: cryptoIds.secret(40) }),
-  );
-  const parsed = JSON.parse(text) as Partial<LocalCredentials>;
+function storeCredentials(dataDir: string, logger: Logger): LocalCredentials {
+  const path = join(dataDir, STORE_CREDENTIALS_FILE);
+  const databases = join(dataDir, 'dynamodb');
+  const existed = existsSync(path);
+  const text = readSecretFile(path, () => JSON.stringify({ accessKeyId: `PGLOCAL${cryptoIds.secret(33).toUpperCase()}`, secretAccessKey: cryptoIds.secret(40) }));
+  const parsed = parseJsonFile<Partial<LocalCredentials>>(path, text);
   if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string' || !/^[A-Z0-9]{16,64}$/.test(parsed.accessKeyId)) {
-    throw new Error(`${join(dataDir, STORE_CREDENTIALS_FILE)} is not a credentials file of this gateway`);
+    throw new Error(`${path} is not a credentials file of this gateway`);
   }
+  // Databases DynamoDB Local made for other access key ids: nobody's data but an intruder's (each
+  // costs the store memory), unless our credentials are new, when they may be the lost ones'.
+  const own = `${parsed.accessKeyId}_${LOCAL_REGION}.db`;
+  const foreign = existsSync(databases) ? readdirSync(databases).filter((f) => f.endsWith('.db') && f !== own && f !== 'shared-local-instance.db') : [];
+  if (foreign.length > 0 && !existed) {
+    rmSync(path);
+    throw new Error(`${path} is missing but ${databases} holds a database: restore the file from a backup (or remove ${databases} to start empty)`);
+  }
+  for (const file of foreign) rmSync(join(databases, file));
+  if (foreign.length > 0) logger.log('warn', 'removed databases of other access key ids from the data dir', { count: foreign.length });
   return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey };
 }
 
@@ -144,6 +158,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const settings = { ...readSettings(env, `http://localhost:${requestedPort}`), allowLoopbackUrls: true };
   const dataDir = resolve(env['PAYGATE_DATA_DIR'] ?? '.paygate');
   prepareDataDir(dataDir, [MASTER_KEY_FILE, STORE_CREDENTIALS_FILE, TEST_MERCHANT_FILE]);
+  const lock = await lockDataDir(dataDir);
+  try {
+    return await startOnLockedDataDir(options, { requestedPort, adminKey, settings, dataDir, lock });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startOnLockedDataDir(
+  options: GatewayOptions,
+  context: { requestedPort: number; adminKey: string | undefined; settings: Dependencies['settings']; dataDir: string; lock: DataDirLock },
+): Promise<RunningGateway> {
+  const { env } = options;
+  const { requestedPort, adminKey, settings, dataDir, lock } = context;
   const masterKey = Buffer.from(readSecretFile(join(dataDir, MASTER_KEY_FILE), () => randomBytes(32).toString('base64')), 'base64');
   const keyService = new FileKeyService(masterKey);
   const logger = options.logger ?? consoleLogger();
@@ -151,8 +180,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let giveUp: (reason: string) => void = () => undefined;
   const dynamo = await startDynamoDbLocal({
     dataDir,
-    credentials: storeCredentials(dataDir),
-    supervise: { logger, onGiveUp: (reason) => giveUp(reason) },
+    credentials: storeCredentials(dataDir, logger),
+    supervise: { logger, onGiveUp: (reason) => giveUp(reason), onStart: (pid) => lock.recordStore(pid) },
   });
   try {
     options.instrumentStore?.(dynamo.client);
@@ -197,6 +226,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           server.closeAllConnections();
         });
         await dynamo.stop();
+        lock.release();
       })());
     giveUp = (reason) => {
       logger.log('error', 'the store is gone and could not be restarted; stopping', { reason });

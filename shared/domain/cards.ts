@@ -105,12 +105,61 @@ export function lastFour(card: ValidCard): string {
 }
 
 /**
- * Whether free text holds something that is a card number (12-19 digits, spaces or dashes between,
- * passing Luhn). Free-text fields are stored and echoed, so a card number must not get in there.
+ * Digit runs that could be written card numbers: digits with at most three separators between any
+ * two of them (spaces, tabs, dots, dashes, slashes, underscores...: anything but a letter or a
+ * digit), found in the text's NFKC form, so full-width and other compatibility digits count too.
+ * Each run comes with its digit groups (the digits between separators).
  */
-export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(/(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)/g)) {
-    if (luhnValid(normaliseCardNumber(match[0]))) return true;
+function digitRuns(text: string): Array<{ start: number; end: number; groups: string[] }> {
+  const runs: Array<{ start: number; end: number; groups: string[] }> = [];
+  for (const match of text.matchAll(/(?<!\p{N})\d(?:[^\p{L}\p{N}]{0,3}\d)*(?!\p{N})/gu)) {
+    const groups = match[0].split(/[^\d]+/).filter((g) => g !== '');
+    runs.push({ start: match.index, end: match.index + match[0].length, groups });
+  }
+  return runs;
+}
+
+/** A number a card network issues: a known brand's prefix and length, and Luhn (dates and order numbers rarely are). */
+function isCardNumber(digits: string): boolean {
+  const rule = BRAND_RULES.find((r) => r.test(digits));
+  return rule !== undefined && rule.lengths.includes(digits.length) && luhnValid(digits);
+}
+
+/**
+ * Whether some consecutive digit groups of a run make a card number (a brand's prefix and length, Luhn): a card number as
+ * people write it (4242 4242 4242 4242, 4000.0566.5566.5556, or a bare run), also beside other
+ * numbers in the same run. Group-aligned, so an arbitrary slice of a long number is not a card.
+ */
+function holdsCard(groups: string[]): boolean {
+  for (let first = 0; first < groups.length; first++) {
+    let digits = '';
+    for (let last = first; last < groups.length && digits.length < 19; last++) {
+      digits += groups[last];
+      if (digits.length >= 12 && digits.length <= 19 && isCardNumber(digits)) return true;
+    }
   }
   return false;
+}
+
+/**
+ * The one card-number detector. Free text that is stored and shown back (descriptions, names,
+ * metadata keys and values, e-mails, URLs) must hold no card number: `containsCardNumber` refuses
+ * it; logs and error messages pass through `redactDigitRuns`, which is stricter (any run of 12 or
+ * more digits goes, Luhn or not).
+ */
+export function containsCardNumber(text: string): boolean {
+  return digitRuns(text.normalize('NFKC')).some((run) => holdsCard(run.groups));
+}
+
+/** The text (in NFKC form) with every run of 12 or more digits replaced by `replacement`. */
+export function redactDigitRuns(text: string, replacement: string): string {
+  const normal = text.normalize('NFKC');
+  let out = '';
+  let from = 0;
+  for (const run of digitRuns(normal)) {
+    if (run.groups.join('').length < 12) continue;
+    out += normal.slice(from, run.start) + replacement;
+    from = run.end;
+  }
+  return out + normal.slice(from);
 }

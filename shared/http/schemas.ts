@@ -10,10 +10,16 @@ import { idPattern } from '../domain/ids.ts';
 import { containsCardNumber } from '../domain/cards.ts';
 import { EVENT_TYPES } from '../domain/events.ts';
 import { DELIVERY_STATUSES, isAllowedCallbackUrl } from '../domain/webhooks.ts';
+import { redact } from '../logger.ts';
+
+const NO_CARD = { message: 'must not contain a card number' };
+const noCardNumber = (text: string) => !containsCardNumber(text);
 
 /** Free text that is stored and shown back: never a card number (refused, so it is never kept). */
-const FreeText = (max: number) =>
-  z.string().trim().max(max).refine((text) => !containsCardNumber(text), { message: 'must not contain a card number' });
+const FreeText = (max: number) => z.string().trim().max(max).refine(noCardNumber, NO_CARD);
+
+/** E-mail addresses are stored and shown back too. */
+const Email = z.email().max(254).refine(noCardNumber, NO_CARD);
 
 export const Amount = z.number().int().min(MIN_AMOUNT).max(MAX_AMOUNT);
 
@@ -42,7 +48,7 @@ export const CardBody = z
 
 export const CustomerBody = z
   .strictObject({
-    email: z.email().max(254).optional(),
+    email: Email.optional(),
     name: FreeText(200).optional(),
     phone: FreeText(40).optional(),
   })
@@ -85,9 +91,11 @@ const Paging = {
 export const ListTransactionsQuery = z.strictObject({ status: z.enum(TRANSACTION_STATUSES).optional(), ...Paging });
 
 /** https, or http on localhost/127.0.0.1 for testing (API.md). */
-export const CallbackUrl = z.string().max(2048).refine(isAllowedCallbackUrl, {
-  message: 'must be an https URL (http only for localhost and 127.0.0.1)',
-});
+export const CallbackUrl = z
+  .string()
+  .max(2048)
+  .refine(isAllowedCallbackUrl, { message: 'must be an https URL (http only for localhost and 127.0.0.1)' })
+  .refine(noCardNumber, NO_CARD);
 
 export const CreateWebhookEndpointBody = z.strictObject({
   url: CallbackUrl,
@@ -122,7 +130,7 @@ export const CreatePaymentIntentBody = z.strictObject({
   order_id: FreeText(200).pipe(z.string().min(1)).optional(),
   description: Description.optional(),
   capture_method: z.enum(['automatic', 'manual']).default('automatic'),
-  customer_email: z.email().max(254).optional(),
+  customer_email: Email.optional(),
   metadata: Metadata.optional(),
 });
 
@@ -131,7 +139,7 @@ export const PaymentIntentIdParams = idParam('paymentIntent');
 export const ConfirmPaymentIntentBody = z.strictObject({
   client_secret: z.string().max(200).optional(),
   card: CardBody,
-  customer_email: z.email().max(254).optional(),
+  customer_email: Email.optional(),
 });
 
 export const PublicIntentQuery = z.strictObject({ client_secret: z.string().max(200).optional() });
@@ -159,13 +167,17 @@ export interface FieldProblem {
   message: string;
 }
 
+const UNKNOWN_KEY_SHOWN = 40;
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
 /** The first problem zod found, in the contract's words. */
 export function describeFirstIssue(error: z.ZodError, input: unknown): FieldProblem {
   const issue = error.issues[0];
   if (!issue) return { code: 'validation_error', param: '', message: 'The request is invalid.' };
   if (issue.code === 'unrecognized_keys') {
     const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
-    const param = `${prefix}${issue.keys[0] ?? ''}`;
+    // The caller's own key name: shown only in part, and never a card number.
+    const param = redact(`${prefix}${shorten(issue.keys[0] ?? '', UNKNOWN_KEY_SHOWN)}`);
     return { code: 'validation_error', param, message: `Unknown parameter: ${param}.` };
   }
   const param = issue.path.join('.');

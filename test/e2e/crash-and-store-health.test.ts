@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort, localClient } from '../../lib/local/dynamodb-local.ts';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
-import { dynamoDbLocalOf } from '../support/processes.ts';
+import { dynamoDbLocalOf, stillRunning } from '../support/processes.ts';
 import { UNTHROTTLED, base62, checkedClient, paymentBody, uniqueKey, type Answer } from './helpers.ts';
 
 const started: GatewayProcess[] = [];
@@ -136,6 +136,25 @@ describe('the store dies', () => {
     expect(g.output()).toMatch(/DynamoDB Local restarted/);
   }, 120_000);
 
+  it('kills and restarts a store that runs but no longer answers (out of memory, stopped)', async () => {
+    const g = await gateway();
+    const call = client(g.url, g.apiKey);
+    const store = storeOf(g);
+    process.kill(store.pid, 'SIGSTOP');
+    try {
+      await waitFor('/health 503', async () => ((await call('GET', '/health')).status === 503 ? true : undefined), 10_000);
+      await waitFor('/health 200 again', async () => ((await call('GET', '/health')).status === 200 ? true : undefined), 60_000);
+    } finally {
+      try {
+        process.kill(store.pid, 'SIGCONT'); // if the watchdog did not kill it, do not leave it stopped
+      } catch {
+        // killed, as it should be
+      }
+    }
+    expect(storeOf(g).pid).not.toBe(store.pid);
+    expect(g.output()).toMatch(/does not answer; killing it to restart it/);
+  }, 120_000);
+
   it('exits non-zero when the store cannot be restarted', async () => {
     const g = await gateway();
     const store = storeOf(g);
@@ -157,6 +176,23 @@ describe('the store dies', () => {
     } finally {
       await new Promise((r) => squatter.close(r));
     }
+  }, 120_000);
+});
+
+describe('one gateway per data dir', () => {
+  it('refuses a second gateway on a data dir in use, and stops what a gateway killed alone left running', async () => {
+    const first = await gateway();
+    await expectRefusedStart({ PAYGATE_DATA_DIR: first.dataDir }, /another gateway \(pid \d+\) is using/);
+
+    // The OOM killer takes node alone: its DynamoDB Local (java) lives on, the database open.
+    const orphan = storeOf(first);
+    process.kill(first.child.pid!, 'SIGKILL');
+    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
+    expect(stillRunning([orphan.pid])).toHaveLength(1);
+
+    const next = await gateway({ PAYGATE_DATA_DIR: first.dataDir });
+    expect(stillRunning([orphan.pid])).toEqual([]);
+    expect((await checkedClient(next.url, next.apiKey)('GET', '/health')).status).toBe(200);
   }, 120_000);
 });
 

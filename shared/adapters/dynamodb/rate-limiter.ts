@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateDecision, RateLimiter, RateWindow } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
-/** How many earlier windows' counters of a shorter window each update removes from the item. */
+/** How many earlier windows' counters of a shorter window each update removes (all but the one just before). */
 export const STALE_COUNTERS_REMOVED = 60;
 
 const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
@@ -16,7 +16,8 @@ const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs
  * The item belongs to the longest window (`RATE#<key>#<seconds>#<start>`, expiring by TTL after
  * it) and counts it in `hits`; each shorter window counts in an attribute named after its own
  * start (`w1_1764583200`), so a new second needs no reset: its counter starts at nothing. The
- * same update removes that window's counters of the previous minute, so the item stays small.
+ * same update removes that window's counters of the minute before (but the last one, which a
+ * slightly late instance may still be counting in), so the item stays small.
  */
 export class DynamoDbRateLimiter implements RateLimiter {
   private readonly doc: DynamoDBDocumentClient;
@@ -46,7 +47,9 @@ export class DynamoDbRateLimiter implements RateLimiter {
       values[`:limit${i}`] = window.limit;
       conditions.push(`(attribute_not_exists(#c${i}) OR #c${i} < :limit${i})`);
       if (window === longest) return;
-      for (let back = 1; back <= STALE_COUNTERS_REMOVED; back++) {
+      // Not the window just before this one: a request of another instance whose clock is a
+      // little behind may still count there, and would start it again from nothing.
+      for (let back = 2; back <= STALE_COUNTERS_REMOVED + 1; back++) {
         const name = `w${window.windowSeconds}_${windowStartOf(nowMs, window.windowSeconds) - back * window.windowSeconds}`;
         names[`#r${i}_${back}`] = name;
         removals.push(`#r${i}_${back}`);
