@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
-import { fetchWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
+import { createWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
 import { cryptoIds, systemClock } from '../../shared/adapters/system.ts';
@@ -190,7 +190,7 @@ async function startOnLockedDataDir(
     const deps: Dependencies = {
       store: new DynamoDbStore(dynamo.client, LOCAL_TABLE_NAME, { eventRetentionSeconds: settings.eventRetentionSeconds }),
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
-      webhookTransport: fetchWebhookTransport,
+      webhookTransport: createWebhookTransport({ allowLoopback: true }),
       checkoutAssets: await buildCheckoutAssets(),
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../adapters/dynamodb/store.ts';
-import { fetchWebhookTransport } from '../adapters/http-webhook-transport.ts';
+import { createWebhookTransport } from '../adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
 import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
 import { cryptoIds, systemClock } from '../adapters/system.ts';
@@ -39,7 +39,7 @@ export function awsDependencies(): Dependencies {
   return {
     store: new DynamoDbStore(dynamo, tableName, { eventRetentionSeconds: settings.eventRetentionSeconds }),
     rateLimiter: new DynamoDbRateLimiter(dynamo, tableName),
-    webhookTransport: fetchWebhookTransport,
+    webhookTransport: createWebhookTransport({ allowLoopback: false }),
     checkoutAssets: bundledCheckoutAssets(),
     vault,
     issuer: new SimulatedIssuer(randomBytes),

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { DynamoDbRateLimiter } from '../../shared/adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
-import { fetchWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
+import { createWebhookTransport } from '../../shared/adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../../shared/adapters/issuer/simulated-issuer.ts';
 import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts';
 import { cryptoIds } from '../../shared/adapters/system.ts';
@@ -46,7 +46,7 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
   return {
     store: new DynamoDbStore(client, tableName),
     rateLimiter: new DynamoDbRateLimiter(client, tableName),
-    webhookTransport: fetchWebhookTransport,
+    webhookTransport: createWebhookTransport({ allowLoopback: true }),
     checkoutAssets: null,
     vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
     issuer: new SimulatedIssuer(randomBytes),
