@@ -52,7 +52,7 @@ export function endpointWants(endpoint: WebhookEndpoint, type: EventType): boole
   return endpoint.events.length === 0 || endpoint.events.includes(type);
 }
 
-/** The secrets that sign now: the current one and any replaced one still inside its 24 hours. */
+/** The secrets that sign now: the current one and the one it replaced, for 24 hours after the rotation. */
 export function signingSecrets(endpoint: WebhookEndpoint, now: Date): WebhookSecret[] {
   return endpoint.secrets.filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime());
 }
