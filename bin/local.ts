@@ -15,17 +15,23 @@ const gateway = await startGateway({
   process.exit(1);
 });
 
+// A key the operator chose (PAYGATE_API_KEY) is theirs already: it is not written to a log that a
+// supervisor keeps. The one the gateway made is shown whole: it is the way to get it.
+const fromEnvironment = Boolean(process.env['PAYGATE_API_KEY']);
+const shownKey = fromEnvironment ? `${gateway.apiKey.slice(0, 12)}... (PAYGATE_API_KEY)` : gateway.apiKey;
+const keyInCommand = fromEnvironment ? '$PAYGATE_API_KEY' : gateway.apiKey;
+
 console.log(
   [
     '',
     `Paygate is listening on ${gateway.url}`,
     `  data dir:          ${gateway.dataDir}`,
     `  test merchant:     ${gateway.merchantId}`,
-    `  test API key:      ${gateway.apiKey}`,
+    `  test API key:      ${shownKey}`,
     `  admin routes:      ${process.env['PAYGATE_ADMIN_KEY'] ? 'enabled' : 'disabled (set PAYGATE_ADMIN_KEY to enable)'}`,
     '',
     'Try:',
-    `  curl -s ${gateway.url}/api/v1/payments/authorize -H "Authorization: Bearer ${gateway.apiKey}" \\`,
+    `  curl -s ${gateway.url}/api/v1/payments/authorize -H "Authorization: Bearer ${keyInCommand}" \\`,
     `    -H 'Content-Type: application/json' \\`,
     `    -d '{"amount":9999,"currency":"USD","card":{"number":"4242424242424242","exp_month":12,"exp_year":2040,"cvv":"123"}}'`,
     '',

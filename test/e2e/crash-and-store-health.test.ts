@@ -224,6 +224,9 @@ describe('starting up', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect([...new Set(seen)]).toEqual([200]);
     expect(g.url).toBe(url);
+    // A key the operator chose is not printed whole (a supervisor keeps what the gateway prints).
+    expect(g.output()).not.toContain(apiKey);
+    expect(g.output()).toMatch(/test API key:\s+sk_test_\w{4}\.\.\. \(PAYGATE_API_KEY\)/);
   }, 120_000);
 });
 
