@@ -59,27 +59,35 @@ export async function launchChromium(): Promise<Browser> {
  * the synchronous start of the call only (other code of this process reads TMPDIR too), and the
  * staging folder becomes the cache entry by an atomic rename, so two test workers extracting at
  * once both end up with a whole browser and nothing is left in /tmp.
+ *
+ * The shared libraries the package ships for Amazon Linux (NSS, NSPR, expat: what headless
+ * Chromium needs beyond glibc) are extracted too and put on the browser's LD_LIBRARY_PATH, so the
+ * tests need nothing installed from apt (libnss3 is not on a machine with only Node and Java).
  */
 async function packagedChromium(): Promise<{ executablePath: string; env: Record<string, string> }> {
   const packageJson = join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
-  const dir = join(CHROMIUM_CACHE, version);
+  // `-libs`: the layout with the bundled libraries (an older cache entry without them is not used).
+  const dir = join(CHROMIUM_CACHE, `${version}-libs`);
   if (!existsSync(join(dir, 'chromium'))) {
     mkdirSync(CHROMIUM_CACHE, { recursive: true });
     const staging = mkdtempSync(join(CHROMIUM_CACHE, `.staging-${version}-`));
     try {
-      const { default: sparticuz } = await import('@sparticuz/chromium');
+      const { default: sparticuz, inflate } = await import('@sparticuz/chromium');
       const tmpdir = process.env['TMPDIR'];
       let extracting: Promise<string>;
+      let extractingLibraries: Promise<string>;
       process.env['TMPDIR'] = staging;
       try {
         extracting = sparticuz.executablePath();
+        extractingLibraries = inflate(join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'bin', 'al2023.tar.br'));
       } finally {
         if (tmpdir === undefined) delete process.env['TMPDIR'];
         else process.env['TMPDIR'] = tmpdir;
       }
-      const executable = await extracting;
+      const [executable, libraries] = await Promise.all([extracting, extractingLibraries]);
       if (relative(staging, executable) !== 'chromium') throw new Error(`@sparticuz/chromium extracted to ${executable}, not into ${staging}`);
+      if (relative(staging, libraries) !== 'al2023') throw new Error(`@sparticuz/chromium's libraries went to ${libraries}, not into ${staging}`);
       // Its fonts.conf names /tmp/fonts and a cache in /tmp/fonts-cache: this one names the cache's.
       writeFileSync(
         join(staging, 'fonts', 'fonts.conf'),
@@ -92,7 +100,8 @@ async function packagedChromium(): Promise<{ executablePath: string; env: Record
       if (!((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') || !existsSync(join(dir, 'chromium'))) throw error;
     }
   }
-  return { executablePath: join(dir, 'chromium'), env: { FONTCONFIG_PATH: join(dir, 'fonts') } };
+  const libraries = [join(dir, 'al2023', 'lib'), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':');
+  return { executablePath: join(dir, 'chromium'), env: { FONTCONFIG_PATH: join(dir, 'fonts'), LD_LIBRARY_PATH: libraries } };
 }
 
 export interface MerchantSite {
