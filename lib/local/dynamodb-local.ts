@@ -33,7 +33,6 @@ export const LOCAL_REGION = 'local';
 export interface DynamoDbLocal {
   endpoint: string;
   client: DynamoDBClient;
-  credentials: LocalCredentials;
   /** False while DynamoDB Local is down: it died and is being restarted, or could not be. */
   available(): boolean;
   /** The java process id of the running DynamoDB Local (tests kill it). */
@@ -307,12 +306,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const supervise = (launched: Launched, startedAt: number, attemptsSoFar: number) => {
     watch(launched);
     void launched.exited.then(() => {
-      if (stopping || !options.supervise) {
-        up = false;
-        return;
-      }
       up = false;
-      const { logger, onGiveUp } = options.supervise;
+      if (stopping || !options.supervise) return;
+      const { logger, onGiveUp, onStart } = options.supervise;
       const attempts = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : attemptsSoFar;
       logger.log('error', 'DynamoDB Local exited; restarting it', {
         exit_code: launched.child.exitCode,
@@ -338,7 +334,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
           }
           if (stopping) return;
           up = true;
-          options.supervise?.onStart?.(next.child.pid);
+          onStart?.(next.child.pid);
           logger.log('info', 'DynamoDB Local restarted', { attempt: attempt + 1 });
           supervise(next, Date.now(), attempt + 1);
           return;
@@ -352,7 +348,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return {
     endpoint,
     client,
-    credentials: options.credentials,
     available: () => up,
     pid: () => current.child.pid,
     expectExit: () => {
@@ -368,13 +363,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   };
 }
 
+/** The database file DynamoDB Local keeps for an access key id (in the local region). */
+export const databaseFile = (accessKeyId: string) => `${accessKeyId}_${LOCAL_REGION}.db`;
+/** The one database of a DynamoDB Local run with `-sharedDb`, as data dirs once were. */
+export const SHARED_DATABASE_FILE = 'shared-local-instance.db';
+
 /**
  * Data dirs made before each one had its own access key id kept one shared database
  * (`-sharedDb`); it becomes this access key id's database, so its data is kept.
  */
 function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
-  const shared = join(dbPath, 'shared-local-instance.db');
-  const own = join(dbPath, `${accessKeyId}_${LOCAL_REGION}.db`);
+  const shared = join(dbPath, SHARED_DATABASE_FILE);
+  const own = join(dbPath, databaseFile(accessKeyId));
   if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 

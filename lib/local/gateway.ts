@@ -19,7 +19,7 @@ import { header } from '../../shared/http/types.ts';
 import { consoleLogger, type Logger } from '../../shared/logger.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { lockDataDir, parseJsonFile, prepareDataDir, readSecretFile, writeSecretFile, type DataDirLock } from './data-dir.ts';
-import { ensureTable, LOCAL_REGION, startDynamoDbLocal, type LocalCredentials } from './dynamodb-local.ts';
+import { databaseFile, ensureTable, SHARED_DATABASE_FILE, startDynamoDbLocal, type LocalCredentials } from './dynamodb-local.ts';
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
 import { buildCheckoutAssets } from '../checkout-build.ts';
@@ -46,8 +46,6 @@ export interface RunningGateway {
   merchantId: string;
   apiKey: string;
   dataDir: string;
-  /** The process id of DynamoDB Local (it changes when the store is restarted). */
-  storePid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,17 +90,15 @@ async function seedTestMerchant(deps: Dependencies, dataDir: string, envKey: str
   if (apiKey !== undefined && !API_KEY_PATTERN.test(apiKey)) {
     throw new Error('PAYGATE_API_KEY must be sk_test_ or sk_live_ followed by 32+ letters and digits');
   }
-  let seeded: TestMerchantFile | undefined;
-  if (apiKey !== undefined) {
-    // Known already (also when the file was lost, say by a crash right after the merchant's commit).
-    const existing = await deps.store.findApiKey(hashApiKey(apiKey));
-    if (existing && existing.revokedAt !== null && envKey !== undefined) throw new Error('PAYGATE_API_KEY was revoked: choose another');
-    if (existing && existing.revokedAt === null) seeded = { merchant_id: existing.merchantId, api_key: apiKey };
-  }
-  if (!seeded) {
-    // A saved key that was revoked gives way to a new test merchant with a new key.
-    const reuse = envKey !== undefined || (apiKey !== undefined && !(await deps.store.findApiKey(hashApiKey(apiKey))));
-    const { merchant, key } = await createMerchant(deps, 'Test Merchant', reuse && apiKey !== undefined ? { apiKey } : {});
+  // Known already (also when the file was lost, say by a crash right after the merchant's commit).
+  const existing = apiKey !== undefined ? await deps.store.findApiKey(hashApiKey(apiKey)) : null;
+  if (existing && existing.revokedAt !== null && envKey !== undefined) throw new Error('PAYGATE_API_KEY was revoked: choose another');
+  let seeded: TestMerchantFile;
+  if (existing && existing.revokedAt === null) {
+    seeded = { merchant_id: existing.merchantId, api_key: apiKey! };
+  } else {
+    // A new test merchant: with the key given or saved, unless that key was revoked (then a new one).
+    const { merchant, key } = await createMerchant(deps, 'Test Merchant', apiKey !== undefined && !existing ? { apiKey } : {});
     seeded = { merchant_id: merchant.id, api_key: key.apiKey };
   }
   writeSecretFile(file, JSON.stringify(seeded));
@@ -135,8 +131,8 @@ function storeCredentials(dataDir: string, logger: Logger): LocalCredentials {
   }
   // Databases DynamoDB Local made for other access key ids: nobody's data but an intruder's (each
   // costs the store memory), unless our credentials are new, when they may be the lost ones'.
-  const own = `${parsed.accessKeyId}_${LOCAL_REGION}.db`;
-  const foreign = existsSync(databases) ? readdirSync(databases).filter((f) => f.endsWith('.db') && f !== own && f !== 'shared-local-instance.db') : [];
+  const own = databaseFile(parsed.accessKeyId);
+  const foreign = existsSync(databases) ? readdirSync(databases).filter((f) => f.endsWith('.db') && f !== own && f !== SHARED_DATABASE_FILE) : [];
   if (foreign.length > 0 && !existed) {
     rmSync(path);
     throw new Error(`${path} is missing but ${databases} holds a database: restore the file from a backup (or remove ${databases} to start empty)`);
@@ -232,7 +228,7 @@ async function startOnLockedDataDir(
       logger.log('error', 'the store is gone and could not be restarted; stopping', { reason });
       void stop().finally(() => options.onFatal?.(reason));
     };
-    return { url: `http://127.0.0.1:${port}`, port, merchantId: seeded.merchant_id, apiKey: seeded.api_key, dataDir, storePid: dynamo.pid, stop };
+    return { url: `http://127.0.0.1:${port}`, port, merchantId: seeded.merchant_id, apiKey: seeded.api_key, dataDir, stop };
   } catch (error) {
     await dynamo.stop();
     throw error;

@@ -174,9 +174,9 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
         requestId: state.requestId,
         clientSecret: spec.route.auth === 'client_secret' ? presentedClientSecret(event, state.body) : undefined,
       });
-      const { live, stored } = await present(result);
+      const { live } = await present(result);
       if (live instanceof RawAnswer) return { statusCode: live.statusCode, headers: { ...live.headers }, body: live.body };
-      if (stored !== live) state.storedBody = JSON.stringify(stored);
+      await state.idempotency?.answered(result);
       return jsonResult(successStatus, JSON.stringify(live));
     });
 
@@ -193,7 +193,6 @@ export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: Htt
       replayed: false,
       errorCode: null,
       rateLimit: null,
-      storedBody: null,
     };
     const context = Object.assign(Object.create(lambdaContext ?? null) as Context, { paygate: state }) as PaygateContext;
     let result: HttpResult;

@@ -51,10 +51,10 @@ export class HeldKey implements IdempotentAnswer {
     return this.settled || this.parts.some((p) => p.committed);
   }
 
-  /** The request answered: remembered already with its change, or now (an answer that changed nothing). */
-  async answered(answer: StoredAnswer): Promise<void> {
+  /** The request answered `result`: remembered already with its change, or now (an answer that changed nothing). */
+  async answered(result: unknown): Promise<void> {
     if (this.done) return;
-    await this.deps.store.completeIdempotent(this.lock, answer);
+    await this.deps.store.completeIdempotent(this.lock, await this.render(result, this.requestId));
     this.settled = true;
   }
 

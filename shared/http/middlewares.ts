@@ -123,8 +123,8 @@ function presentedApiKey(event: HttpEvent): string | undefined {
 
 /**
  * The front door of the idempotency engine (./idempotency.ts), on POST under /api/v1/: claims the
- * key after validation (a 400 takes no key), answers a replay, and settles the claim when the
- * request ends, unless the command committed its answer with its change.
+ * key after validation (a 400 takes no key), answers a replay, and settles the claim of a request
+ * that failed (the handler settles a success: see `HeldKey.answered`).
  */
 export const idempotency = (options: {
   render: AnswerRenderer;
@@ -156,11 +156,6 @@ export const idempotency = (options: {
     state.replayed = true;
     const body = options.revealStoredAnswer ? await options.revealStoredAnswer(deps, merchantId, claim.answer.body) : claim.answer.body;
     return jsonResult(claim.answer.statusCode, body, { 'idempotent-replayed': 'true' });
-  },
-  after: async (request) => {
-    const state = request.context.paygate;
-    if (!state.idempotency || !request.response) return;
-    await state.idempotency.answered({ statusCode: request.response.statusCode, body: state.storedBody ?? request.response.body });
   },
   onError: async (request) => {
     await request.context.paygate.idempotency?.failed(request.error);

@@ -21,8 +21,6 @@ export interface RequestState {
   input: { body: unknown; params: unknown; query: unknown } | null;
   replayed: boolean;
   errorCode: string | null;
-  /** What an idempotency record keeps of the answer when it is not the answer itself (AnswerWithSecret). */
-  storedBody: string | null;
   /** The binding rate-limit window of this request, for the X-RateLimit-* headers. */
   rateLimit: RateDecision | null;
 }

@@ -35,14 +35,14 @@ export class DynamoDbRateLimiter implements RateLimiter {
     const counters = windows.map((window) => {
       const start = windowStartOf(nowMs, window.windowSeconds);
       const attribute = window === longest ? 'hits' : `w${window.windowSeconds}_${start}`;
-      return { window, attribute, resetEpochSeconds: start + window.windowSeconds };
+      return { window, attribute, start, resetEpochSeconds: start + window.windowSeconds };
     });
 
     const names: Record<string, string> = { '#ttl': TABLE.ttlAttribute };
     const values: Record<string, unknown> = { ':one': 1, ':ttl': itemStart + longest.windowSeconds + 60 };
     const conditions: string[] = [];
     const removals: string[] = [];
-    counters.forEach(({ window, attribute }, i) => {
+    counters.forEach(({ window, attribute, start }, i) => {
       names[`#c${i}`] = attribute;
       values[`:limit${i}`] = window.limit;
       conditions.push(`(attribute_not_exists(#c${i}) OR #c${i} < :limit${i})`);
@@ -50,7 +50,7 @@ export class DynamoDbRateLimiter implements RateLimiter {
       // Not the window just before this one: a request of another instance whose clock is a
       // little behind may still count there, and would start it again from nothing.
       for (let back = 2; back <= STALE_COUNTERS_REMOVED + 1; back++) {
-        const name = `w${window.windowSeconds}_${windowStartOf(nowMs, window.windowSeconds) - back * window.windowSeconds}`;
+        const name = `w${window.windowSeconds}_${start - back * window.windowSeconds}`;
         names[`#r${i}_${back}`] = name;
         removals.push(`#r${i}_${back}`);
       }
