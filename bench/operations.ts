@@ -62,10 +62,10 @@ type Json = Record<string, unknown>;
 
 // ---------------------------------------------------------------- recording the store's commands
 
-/** An item read aside (by a client the recorder does not see): its size and the GSIs it lands in. */
-interface SizedItem {
-  bytes: number;
-  indexes: number;
+/** A written item as it was before the command and after it, read aside (by a client the recorder does not see). */
+interface Images {
+  before?: Item | undefined;
+  after?: Item | undefined;
 }
 
 /** One command the gateway's store client sent: what it asked, what it got, and items read aside. */
@@ -76,24 +76,30 @@ interface StoreCall {
   /** As the document client's commands see it at this step: already unmarshalled (so sizes are read aside). */
   output: unknown;
   error: string | null;
-  /** Items the command updated (as after it) or deleted / checked (as before it), by table and key. */
-  written: Map<string, SizedItem>;
+  /** Every item the command writes or checks, before and after it, by table and key. */
+  written: Map<string, Images>;
   /** What a read returned, in bytes: the same read again, aside, in DynamoDB's own form. */
   readBytes: number;
 }
 
 const keyId = (table: string, key: Item) => `${table} ${key[TABLE.partitionKey]?.S ?? ''} ${key[TABLE.sortKey]?.S ?? ''}`;
 
-/** The items whose size the bill needs but the input does not carry: updates (after), deletes and checks (before). */
-function itemsToReadAside(command: string, input: object): { table: string; key: Item; when: 'before' | 'after' }[] {
+/** Every item a write command puts, updates, deletes or checks: its images are read aside before and after it. */
+function itemsToReadAside(command: string, input: object): { table: string; key: Item }[] {
+  const keyOf = (item: Item): Item => ({ [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! });
+  if (command === 'PutItem') {
+    const { TableName, Item } = input as PutItemCommandInput;
+    return [{ table: TableName!, key: keyOf(Item!) }];
+  }
   if (command === 'UpdateItem' || command === 'DeleteItem') {
     const { TableName, Key } = input as UpdateItemCommandInput;
-    return [{ table: TableName!, key: Key!, when: command === 'UpdateItem' ? 'after' : 'before' }];
+    return [{ table: TableName!, key: Key! }];
   }
   if (command !== 'TransactWriteItems') return [];
   return ((input as TransactWriteItemsCommandInput).TransactItems ?? []).flatMap((t) => {
+    if (t.Put) return [{ table: t.Put.TableName!, key: keyOf(t.Put.Item!) }];
     const part = t.Update ?? t.Delete ?? t.ConditionCheck;
-    return part ? [{ table: part.TableName!, key: part.Key!, when: t.Update ? ('after' as const) : ('before' as const) }] : [];
+    return part ? [{ table: part.TableName!, key: part.Key! }] : [];
   });
 }
 
@@ -146,9 +152,10 @@ class StoreRecorder {
   }
 
   private async sizeWrites(call: StoreCall, when: 'before' | 'after'): Promise<void> {
-    for (const target of itemsToReadAside(call.command, call.input).filter((t) => t.when === when)) {
+    for (const target of itemsToReadAside(call.command, call.input)) {
       const { Item } = await this.sideClient!.send(new GetItemCommand({ TableName: target.table, Key: target.key, ConsistentRead: true }));
-      call.written.set(keyId(target.table, target.key), { bytes: Item ? itemSize(Item) : 0, indexes: indexesOf(Item) });
+      const id = keyId(target.table, target.key);
+      call.written.set(id, { ...call.written.get(id), [when]: Item });
     }
   }
 
@@ -215,15 +222,32 @@ function itemSize(item: Item): number {
   return Object.entries(item).reduce((n, [name, value]) => n + utf8(name) + valueSize(value), 0);
 }
 
-/** The GSIs an item lands in (projection ALL: each costs the item's write again). */
-function indexesOf(item: Item | undefined): number {
-  if (!item) return 0;
-  return Object.values(TABLE.indexes).filter((index) => item[index.partitionKey] && item[index.sortKey]).length;
+/** An item's entry in an index, as the index projects it (ALL: the whole item; the `due` index: keys and a few attributes). */
+function indexEntry(item: Item | undefined, index: (typeof TABLE.indexes)[keyof typeof TABLE.indexes]): Item | undefined {
+  if (!item?.[index.partitionKey] || !item[index.sortKey]) return undefined;
+  if (index.name !== TABLE.indexes.due.name) return item;
+  const kept: string[] = [TABLE.partitionKey, TABLE.sortKey, index.partitionKey, index.sortKey, ...TABLE.dueProjection];
+  return Object.fromEntries(Object.entries(item).filter(([name]) => kept.includes(name)));
 }
 
-/** Write units of one item: 1 per started KB, 2 in a transaction, and the same again for each GSI. */
-function writeUnits(bytes: number, indexes: number, transactional: boolean): number {
-  return Math.max(1, Math.ceil(bytes / 1024)) * (transactional ? 2 : 1) * (1 + indexes);
+const kbUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+/**
+ * What one table write costs in one index, by AWS's rules for GSIs: an entry put, 1 write; a key
+ * changed, 2 (delete and put); an entry removed, 1; projected attributes changed, 1; untouched, 0;
+ * each write 1 WCU per started KB of the entry. The transactional 2x is the base table's alone (an
+ * index write in a transaction costs what it costs outside one; measured against DynamoDB by
+ * nubo-db/dynoxide#188).
+ */
+function indexUnits(images: Images, index: (typeof TABLE.indexes)[keyof typeof TABLE.indexes]): number {
+  const before = indexEntry(images.before, index);
+  const after = indexEntry(images.after, index);
+  if (!before && !after) return 0;
+  if (!before) return kbUnits(itemSize(after!));
+  if (!after) return kbUnits(itemSize(before));
+  const keyOf = (entry: Item) => JSON.stringify([entry[index.partitionKey], entry[index.sortKey]]);
+  if (keyOf(before) !== keyOf(after)) return kbUnits(itemSize(before)) + kbUnits(itemSize(after));
+  return JSON.stringify(before) === JSON.stringify(after) ? 0 : kbUnits(itemSize(after));
 }
 
 /** Read units: 1 per started 4 KB, half that if eventually consistent. */
@@ -231,11 +255,12 @@ function readUnits(bytes: number, consistent: boolean): number {
   return Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 }
 
-/** One written item's bill: what it is (its pk's prefix), its size and GSIs, its units. */
+/** One written item's bill: what it is (its pk's prefix), its size, its index writes, its units. */
 interface ItemBill {
   label: string;
   bytes: number;
-  indexes: number;
+  /** Units of the index writes, by index, in the total `wcu`. */
+  indexes: Record<string, number>;
   wcu: number;
 }
 
@@ -248,14 +273,28 @@ type Bill =
 
 const labelOf = (key: Item | undefined) => key?.[TABLE.partitionKey]?.S?.split('#')[0] ?? '?';
 
-/** A put bills its input, an update its item after, a delete or a check its item before (read aside). */
-function billItem(call: StoreCall, table: string, write: { Item?: Item; Key?: Item }, transactional: boolean): ItemBill {
-  const sized = write.Item ? { bytes: itemSize(write.Item), indexes: indexesOf(write.Item) } : call.written.get(keyId(table, write.Key!));
-  const bytes = sized?.bytes ?? 0;
-  const indexes = sized?.indexes ?? 0;
-  // A failed conditional write still bills: 1 WCU, 2 per item in a transaction.
-  const wcu = call.error ? (transactional ? 2 : 1) : writeUnits(bytes, indexes, transactional);
-  return { label: labelOf(write.Item ?? write.Key), bytes, indexes, wcu };
+/**
+ * A put bills its item, an update the larger of its item before and after, a delete or a check its
+ * item before; 2x in a transaction; then each index the write touches (indexUnits). A failed
+ * conditional write bills 1 WCU (2 in a transaction) and writes no index.
+ */
+function billItem(call: StoreCall, table: string, write: { Item?: Item; Key?: Item }, kind: 'put' | 'update' | 'delete' | 'check', transactional: boolean): ItemBill {
+  const key = write.Key ?? { [TABLE.partitionKey]: write.Item![TABLE.partitionKey]!, [TABLE.sortKey]: write.Item![TABLE.sortKey]! };
+  const images = call.written.get(keyId(table, key)) ?? {};
+  const size = (item: Item | undefined) => (item ? itemSize(item) : 0);
+  const bytes =
+    kind === 'put' ? size(write.Item) : kind === 'update' ? Math.max(size(images.before), size(images.after)) : size(images.before);
+  const label = labelOf(write.Item ?? write.Key);
+  if (call.error) return { label, bytes, indexes: {}, wcu: transactional ? 2 : 1 };
+  const indexes: Record<string, number> = {};
+  if (kind !== 'check') {
+    for (const index of Object.values(TABLE.indexes)) {
+      const indexWcu = indexUnits(images, index);
+      if (indexWcu > 0) indexes[index.name] = indexWcu;
+    }
+  }
+  const wcu = kbUnits(bytes) * (transactional ? 2 : 1) + Object.values(indexes).reduce((n, u) => n + u, 0);
+  return { label, bytes, indexes, wcu };
 }
 
 /** The item a transaction writes first (what the local runtime's barrier reads), as `keyId` names it. */
@@ -287,13 +326,15 @@ function billOf(call: StoreCall, previous: StoreCall | undefined): Bill {
     case 'UpdateItem':
     case 'DeleteItem': {
       const input = call.input as PutItemCommandInput & UpdateItemCommandInput & DeleteItemCommandInput;
-      const item = billItem(call, input.TableName!, input, false);
+      const kind = call.command === 'PutItem' ? 'put' : call.command === 'UpdateItem' ? 'update' : 'delete';
+      const item = billItem(call, input.TableName!, input, kind, false);
       return { kind: 'write', wcu: item.wcu, items: [item] };
     }
     case 'TransactWriteItems': {
       const items = ((call.input as TransactWriteItemsCommandInput).TransactItems ?? []).map((t: TransactWriteItem) => {
         const part = (t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck)!;
-        return billItem(call, part.TableName!, part, true);
+        const kind = t.Put ? 'put' : t.Update ? 'update' : t.Delete ? 'delete' : 'check';
+        return billItem(call, part.TableName!, part, kind, true);
       });
       return { kind: 'write', wcu: items.reduce((n, i) => n + i.wcu, 0), items };
     }
@@ -461,7 +502,10 @@ function describeCall(call: StoreCall, previous: StoreCall | undefined): string 
     case 'unbilled':
       return `${call.command} (${bill.why})`;
     case 'write': {
-      const items = bill.items.map((i) => `${i.label} ${i.wcu} (${i.bytes} B${i.indexes ? `, ${i.indexes} GSI` : ''})`);
+      const items = bill.items.map((i) => {
+        const indexes = Object.entries(i.indexes).map(([name, wcu]) => `${name} ${wcu}`);
+        return `${i.label} ${i.wcu} (${i.bytes} B${indexes.length ? `; ${indexes.join(', ')}` : ''})`;
+      });
       return `${call.command} ${bill.wcu} WCU${failed} [${items.join(', ')}]`;
     }
   }
@@ -647,16 +691,18 @@ function printOperations(measured: Measured[]): void {
   console.log('* The local runtime\'s durability read barrier (a consistent GetItem of the first item after each TransactWriteItems,');
   console.log('  lib/local/dynamodb-local.ts): counted here, NOT in the budget columns (the AWS runtime has no such read).');
   console.log('  Item sizes: AWS rules on the marshalled item (attribute names + values; numbers ceil(digits/2)+1 bytes; maps and');
-  console.log('  lists 3 bytes + 1 per element). Writes: 1 WCU per started KB, 2x in TransactWriteItems, the same again per GSI the');
-  console.log('  item lands in (gsi1pk+gsi1sk, gsi2pk+gsi2sk; projection ALL); updates bill the size after, deletes and condition');
-  console.log('  checks the size before (read aside); a failed conditional write bills 1 WCU (2 per item in a transaction). Reads:');
+  console.log('  lists 3 bytes + 1 per element). Writes: 1 WCU per started KB, 2x in TransactWriteItems; puts bill the item,');
+  console.log('  updates the larger of before and after, deletes and condition checks the item before (read aside). Each index');
+  console.log('  a write touches bills its entry (ALL: the item; `due`: keys and a few attributes), 1 WCU per started KB, per put');
+  console.log('  or removal of an entry (a moved key: both), not doubled in a transaction (nubo-db/dynoxide#188, measured against');
+  console.log('  DynamoDB); a failed conditional write bills 1 WCU (2 per item in a transaction). Reads:');
   console.log('  0.5 RCU per started 4 KB (1 if consistent); a Query bills its returned items\' total size. No Idempotency-Key');
   console.log('  unless stated; the rate limit (1 UpdateItem) and the API key lookup (1 GetItem) are in every row that has them.');
   for (const { operation, usage } of measured) {
     for (const why of new Set(usage.unbilled)) console.log(`  NOT in the units of "${operation}": ${why}.`);
   }
   console.log('');
-  console.log('Commands sent, in order, with their units (item: WCU (size, GSIs it lands in)):');
+  console.log('Commands sent, in order, with their units (item: WCU (size; index writes in it)):');
   for (const { operation, calls } of measured) {
     console.log(`  ${operation}:`);
     calls.forEach((call, i) => console.log(`    ${describeCall(call, calls[i - 1])}`));

@@ -2,7 +2,7 @@
  * The interfaces the domain needs from the outside world. Adapters under shared/adapters fill
  * them in for AWS and for the local gateway; tests fill them in with controlled clocks and ids.
  */
-import type { CardBrand, ValidCard } from './domain/cards.ts';
+import type { ValidCard } from './domain/cards.ts';
 import type { IdKind } from './domain/ids.ts';
 import type { Currency } from './domain/money.ts';
 import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
@@ -93,18 +93,6 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
-export interface CardTokenRecord {
-  token: string;
-  merchantId: string;
-  brand: CardBrand;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  fingerprint: string;
-  sealedNumber: SealedCardNumber;
-  createdAt: string;
-}
-
 /** An answer remembered for an idempotency key: status and the exact body sent. */
 export interface StoredAnswer {
   statusCode: number;
@@ -173,14 +161,11 @@ export interface PaymentCommit {
   /** Absent when the payment is new. */
   precondition: PaymentPrecondition | null;
   transaction: Transaction;
-  cardToken?: CardTokenRecord;
   idempotency?: IdempotencyPart;
   /** The events reporting this change: no change without its event, no event without its change. */
   events: PaygateEvent[];
   /** A payment intent changing with the payment, in the same commit (hosted checkout). */
   intent?: IntentChange;
-  /** Work the change schedules (dispatching its event, expiring its authorization). */
-  work: DueWork[];
 }
 
 /** An intent's next state, committed only if it is still at `expectedVersion`. */
@@ -260,11 +245,11 @@ export interface Store {
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
 
-  createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: IdempotencyPart): Promise<void>;
+  createIntent(intent: PaymentIntent, event: PaygateEvent, idempotency?: IdempotencyPart): Promise<void>;
   /** Merchant-scoped read; `merchantId` null for the public routes, where the client secret is the proof. */
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null>;
   /** Commits an intent change (and its events) alone; RecordChangedError if it changed meanwhile. */
-  updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[], idempotency?: IdempotencyPart): Promise<void>;
+  updateIntent(change: IntentChange, events: PaygateEvent[], idempotency?: IdempotencyPart): Promise<void>;
 
   getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;

@@ -16,12 +16,15 @@ export interface RouteSpec {
   auth: AuthKind;
   rateLimit: RateLimitClass | null;
   /**
-   * What the function may do with the vault keys: `seal` (tokenize a card: KMS GenerateDataKey,
-   * and GenerateMac on the MAC key for its fingerprint), or `mac` (GenerateMac only: derive
-   * payment intents' client secrets and webhook signing secrets). Functions without it get no
-   * KMS permission on the vault keys. No function decrypts: nothing secret is stored but cards.
+   * What the function may do with the vault keys: `mac` (GenerateMac only: card fingerprints,
+   * payment intents' client secrets, webhook signing secrets, request hashes of card data).
+   * Functions without it get no KMS permission on the vault keys. No route seals or decrypts: a
+   * raw card's number is not kept (its token is used by its payment); Paygate.js tokens, which
+   * pay later, will be the first to seal.
    */
-  cardAccess?: 'seal' | 'mac';
+  cardAccess?: 'mac';
+  /** The body may carry a card: its number and CVV enter the idempotency request hash only as a keyed MAC. */
+  takesCards?: true;
   /** `/health`: reads the store's one health item (and nothing else) to know the table answers. */
   probesStore?: true;
 }
@@ -29,8 +32,8 @@ export interface RouteSpec {
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
 
-  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },
-  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'seal' },
+  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', takesCards: true },
+  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', takesCards: true },
   capturePayment: { method: 'POST', path: '/api/v1/payments/{id}/capture', handler: 'payments/capture-payment', auth: 'api_key', rateLimit: 'payment' },
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
@@ -40,7 +43,7 @@ export const ROUTES = {
   getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
   cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
   getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
-  confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'seal' },
+  confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', takesCards: true },
   checkoutPage: { method: 'GET', path: '/checkout/{id}', handler: 'checkout/get-checkout-page', auth: 'none', rateLimit: 'public' },
   checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
   checkoutAsset: { method: 'GET', path: '/checkout/assets/{file}', handler: 'checkout/get-checkout-asset', auth: 'none', rateLimit: 'public' },

@@ -1,30 +1,28 @@
 /**
- * The outbox relay in AWS: the table's stream (filtered to inserted work items) calls this, and
- * each item goes to the work queue now or to its Step Functions wait. A failed record is retried
- * by the event source mapping (bisecting the batch), then sent to the relay's dead-letter queue.
+ * The outbox relay in AWS: the table's stream (filtered to inserted items that are due: events,
+ * authorized payments, work items) calls this, and each one's work goes to the work queue now or
+ * to its Step Functions wait. A failed record is retried by the event source mapping (bisecting
+ * the batch), then sent to the relay's dead-letter queue.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { relayWork } from '../../shared/commands/work.ts';
-import type { DueWork } from '../../shared/domain/events.ts';
+import { workOf } from '../../shared/adapters/dynamodb/outbox-store.ts';
 import { awsWorkerDependencies } from '../../shared/runtime/aws-workers.ts';
 
 type WorkerDependencies = ReturnType<typeof awsWorkerDependencies>;
 
-export function workFromImage(image: Record<string, AttributeValue>): DueWork {
-  const item = unmarshall(image);
-  return { id: item['id'], kind: item['kind'], ref: item['ref'], merchantId: item['merchantId'], runAt: item['runAt'] } as DueWork;
-}
 
 export function relayHandler(deps: () => WorkerDependencies) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
-      if (record.eventName !== 'INSERT' || !image || image['entity']?.S !== 'work') continue;
+      const work = record.eventName === 'INSERT' && image ? workOf(unmarshall(image)) : null;
+      if (!work) continue;
       try {
-        await relayWork(deps(), workFromImage(image));
+        await relayWork(deps(), work);
       } catch (error) {
         deps().logger.log('error', 'relay failed', { sequence: record.dynamodb?.SequenceNumber, error_name: (error as Error).name });
         failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });

@@ -13,7 +13,6 @@ export type CardAccess = NonNullable<RouteSpec['cardAccess']> | Extract<WorkerSp
 
 /** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
 export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
-  seal: { cardKey: ['kms:GenerateDataKey'], fingerprintKey: ['kms:GenerateMac'] },
   mac: { cardKey: [], fingerprintKey: ['kms:GenerateMac'] },
 };
 
@@ -51,12 +50,10 @@ export class CardKeys extends Construct {
   }
 
   /**
-   * What a route's `cardAccess` lets its function do with the keys, and nothing more:
-   * - `seal` (tokenize): a fresh data key under the card key (its plaintext encrypts the card,
-   *   its ciphertext is stored beside it) and the MAC of the fingerprint key;
-   * - `mac` (client secrets of payment intents, webhook signing secrets, including the webhook
-   *   worker's): the MAC only.
-   * No function may decrypt: card numbers are sealed for good, and every other secret is derived.
+   * What a route's `cardAccess` lets its function do with the keys, and nothing more: `mac`
+   * (fingerprints, client secrets of payment intents, webhook signing secrets, including the
+   * webhook worker's) is the MAC only. No function may seal or decrypt today: no card number is
+   * kept, and every other secret is derived.
    */
   grant(grantee: IGrantable, access: CardAccess): void {
     const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];

@@ -66,14 +66,18 @@ export class PaygateData extends Construct {
       ...(props.stream ? { stream: props.stream } : {}),
     });
     for (const index of input.GlobalSecondaryIndexes ?? []) {
-      if (!index.IndexName || index.Projection?.ProjectionType !== 'ALL') throw new Error('the stack expects named GSIs projecting ALL');
+      if (!index.IndexName) throw new Error('the stack expects named GSIs');
+      const projection = index.Projection?.ProjectionType;
+      if (projection !== 'ALL' && projection !== 'INCLUDE') throw new Error(`index ${index.IndexName}: unsupported projection ${projection}`);
       const indexPartitionKey = keyOf(index.KeySchema, 'HASH');
       if (!indexPartitionKey) throw new Error(`index ${index.IndexName} has no partition key`);
       this.table.addGlobalSecondaryIndex({
         indexName: index.IndexName,
         partitionKey: indexPartitionKey,
         sortKey: keyOf(index.KeySchema, 'RANGE'),
-        projectionType: ProjectionType.ALL,
+        ...(projection === 'ALL'
+          ? { projectionType: ProjectionType.ALL }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: index.Projection?.NonKeyAttributes ?? [] }),
       });
     }
   }

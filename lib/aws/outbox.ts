@@ -53,7 +53,7 @@ export interface PaygateOutboxProps {
 /**
  * The transactional outbox in AWS (README, "Events and the outbox"): every change writes its
  * work items in the same transaction, and from there
- * - the table's stream, filtered to inserted work items, invokes the relay (functions/workers/relay-work.ts);
+ * - the table's stream, filtered to inserted due items (events, authorizations, work), invokes the relay (functions/workers/relay-work.ts);
  * - the relay puts due work on the work queue, and later work into a Step Functions execution
  *   (one state machine for webhook retries, one for authorization expiries) that waits until
  *   `runAt` and then puts it on the work queue;
@@ -139,9 +139,10 @@ export class PaygateOutbox extends Construct {
         // at-least-once anyway: delivery ids are derived, only pending deliveries are attempted,
         // an expired authorization stays expired). On the first deploy the stream is new and empty.
         startingPosition: StartingPosition.TRIM_HORIZON,
-        // Only inserted work items invoke the relay (the filter is evaluated by Lambda, free of
-        // invocations); the handler checks the same again.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('work') } } } })],
+        // Only inserted items that are due (in the `due` index: events, authorizations, work items)
+        // invoke the relay (the filter is evaluated by Lambda, free of invocations); the handler
+        // reads each the same way the pollers do (workOf).
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { duepk: { S: FilterRule.exists() } } } })],
         batchSize: 10,
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

@@ -11,10 +11,15 @@ import {
   GetItemCommand,
   ListTablesCommand,
   ResourceNotFoundException,
+  ScanCommand,
+  UpdateItemCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeValue,
+  type TableDescription,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { dueAttributes } from '../../shared/adapters/dynamodb/outbox-store.ts';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
 import type { Logger } from '../../shared/logger.ts';
 
@@ -378,19 +383,77 @@ function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
   if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 
-/** Creates the table (and its TTL setting) unless it exists. */
+/**
+ * Creates the table (and its TTL setting) unless it exists; a table made by an earlier version
+ * gets the indexes it lacks (a data dir made before the `due` index also has its pending work
+ * items moved into it, so nothing that was due is forgotten).
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const wanted = createTableInput(tableName);
+  let existing: TableDescription | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    existing = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  if (existing) {
+    const have = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+      if (have.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: wanted.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+        }),
+      );
+      await indexActive(client, tableName, index.IndexName!);
+      if (index.IndexName === TABLE.indexes.due.name) await moveLegacyWorkIntoDueIndex(client, tableName);
+    }
+    return;
+  }
+  await client.send(new CreateTableCommand(wanted));
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
     }),
   );
+}
+
+/** Waits until a new index has been built (DynamoDB Local backfills it in the background). */
+async function indexActive(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`index ${indexName} of ${tableName} did not become active`);
+}
+
+/** Work items written before the `due` index were indexed in gsi1 under `WORK#<shard>`: each moves to the `due` index. */
+async function moveLegacyWorkIntoDueIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'entity = :work AND attribute_not_exists(duepk)',
+        ExpressionAttributeValues: { ':work': { S: 'work' } },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { duepk, duesk } = dueAttributes(item['id']!.S!, item['runAt']!.S!) as { duepk: string; duesk: string };
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: item['pk']!, sk: item['sk']! },
+          UpdateExpression: 'SET duepk = :pk, duesk = :sk REMOVE gsi1pk, gsi1sk, leasedUntil',
+          ExpressionAttributeValues: { ':pk': { S: duepk }, ':sk': { S: duesk } },
+        }),
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

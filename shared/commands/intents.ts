@@ -97,8 +97,8 @@ export async function createIntent(
     version: 1,
   };
   const created = { intent, clientSecret: await clientSecretFor(deps, intent) };
-  const { event, work } = announce(deps, merchantId, 'payment_intent.created', intentView(intent, now, null, deps.settings.publicUrl), now);
-  await deps.store.createIntent(intent, event, work, idempotency && (await idempotency.partFor(created)));
+  const event = announce(deps, merchantId, 'payment_intent.created', intentView(intent, now, null, deps.settings.publicUrl), now);
+  await deps.store.createIntent(intent, event, idempotency && (await idempotency.partFor(created)));
   return created;
 }
 
@@ -127,9 +127,9 @@ export async function cancelIntent(deps: Dependencies, merchantId: string, inten
     throw errors.busy('The customer is paying this intent right now.');
   }
   const next: PaymentIntent = { ...intent, status: 'canceled', confirmingUntil: null, updatedAt: now.toISOString(), version: intent.version + 1 };
-  const { event, work } = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), now);
+  const event = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), now);
   try {
-    await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], [work], idempotency && (await idempotency.partFor(next)));
+    await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], idempotency && (await idempotency.partFor(next)));
   } catch (error) {
     if (error instanceof RecordChangedError) throw errors.busy('The payment intent changed meanwhile; read it again.');
     throw error;
@@ -178,7 +178,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
     version: intent.version + 1,
   };
   try {
-    await deps.store.updateIntent({ next: held, expectedVersion: intent.version }, [], []);
+    await deps.store.updateIntent({ next: held, expectedVersion: intent.version }, []);
   } catch (error) {
     if (error instanceof RecordChangedError) throw errors.busy('This payment intent is already being confirmed.');
     throw error;
@@ -203,7 +203,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
         version: held.version + 1,
       };
       const events = succeeded
-        ? [announce(deps, held.merchantId, 'payment_intent.succeeded', intentView(next, at, null, deps.settings.publicUrl), at).event]
+        ? [announce(deps, held.merchantId, 'payment_intent.succeeded', intentView(next, at, null, deps.settings.publicUrl), at)]
         : [];
       committed = next;
       return { change: { next, expectedVersion: held.version }, events };
@@ -247,5 +247,5 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
 /** Frees an intent whose confirmation ended without a commit (so the customer can try again). */
 async function releaseHold(deps: Dependencies, held: PaymentIntent): Promise<void> {
   const next = { ...held, confirmingUntil: null, version: held.version + 1 };
-  await deps.store.updateIntent({ next, expectedVersion: held.version }, [], []).catch(() => undefined);
+  await deps.store.updateIntent({ next, expectedVersion: held.version }, []).catch(() => undefined);
 }

@@ -17,22 +17,9 @@ export function dueWork(deps: Dependencies, kind: WorkKind, ref: string, merchan
 }
 
 /**
- * The event reporting a change, and the work that dispatches it to the merchant's endpoints.
- * Both go into the change's own commit: that is the transactional outbox.
+ * The event reporting a change. It goes into the change's own commit, and is itself the outbox
+ * record: the store keeps it due for dispatch to the merchant's endpoints until that has run.
  */
-export function announce(
-  deps: Dependencies,
-  merchantId: string,
-  type: EventType,
-  object: unknown,
-  at: Date,
-): { event: PaygateEvent; work: DueWork } {
-  const event: PaygateEvent = {
-    id: deps.ids.next('event'),
-    merchantId,
-    type,
-    createdAt: at.toISOString(),
-    objectJson: JSON.stringify(object),
-  };
-  return { event, work: dueWork(deps, 'dispatch_event', event.id, merchantId, at) };
+export function announce(deps: Dependencies, merchantId: string, type: EventType, object: unknown, at: Date): PaygateEvent {
+  return { id: deps.ids.next('event'), merchantId, type, createdAt: at.toISOString(), objectJson: JSON.stringify(object) };
 }

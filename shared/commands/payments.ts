@@ -14,7 +14,7 @@ import {
 } from '../domain/payment.ts';
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { announce, dueWork, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
+import { announce, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
 import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse } from '../ports.ts';
 import type { PaygateEvent } from '../domain/events.ts';
 
@@ -33,16 +33,20 @@ export interface NewPayment {
 /** Response code and decline code the card networks use for a fraud decline. */
 const FRAUD_RESPONSE = { responseCode: '59', declineCode: 'fraudulent' };
 
-/**
- * Authorize (and, for a sale, capture) a new payment. Validation, fraud scoring and the issuer
- * all run before anything is written; then the payment, its transaction, its card token and the
- * idempotency answer commit together. A decline is a payment too (status `failed`).
- */
 /** A payment made for a payment intent settles the intent in the same commit. */
 export interface IntentSettlement {
   settle(payment: Payment, decline: ApiError | null, at: Date): { change: IntentChange; events: PaygateEvent[] };
 }
 
+/**
+ * Authorize (and, for a sale, capture) a new payment. Validation, fraud scoring and the issuer
+ * all run before anything is written; then the payment, its transaction, its event and the
+ * idempotency answer commit together. A decline is a payment too (status `failed`).
+ *
+ * The card's token names the card in the payment, but the card number is not kept: a raw card's
+ * token counts as used (API.md), so a sealed copy would be card data stored for nothing (PCI DSS
+ * keeps stored account data to what is needed). Only the fingerprint, a keyed MAC, is stored.
+ */
 export async function createPayment(
   deps: Dependencies,
   merchantId: string,
@@ -59,10 +63,7 @@ export async function createPayment(
 
   const paymentId = deps.ids.next('payment');
   const token = deps.ids.next('token');
-  const [fingerprint, sealedNumber] = await Promise.all([
-    deps.vault.fingerprint(card.number, merchantId),
-    deps.vault.seal(card.number, { merchantId, token }),
-  ]);
+  const fingerprint = await deps.vault.fingerprint(card.number, merchantId);
 
   const issuerResponse: IssuerResponse =
     fraud.decision === 'decline'
@@ -129,30 +130,15 @@ export async function createPayment(
       ? errors.fraudDeclined(paymentId)
       : errors.cardDeclined(issuerResponse.declineCode, paymentId);
 
-  const { event, work: dispatch } = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), now);
-  const expiry = payment.status === 'authorized' && expiresAt !== null
-    ? [dueWork(deps, 'expire_authorization', paymentId, merchantId, new Date(expiresAt))]
-    : [];
+  const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), now);
   const settled = intent?.settle(payment, decline, now);
-  const intentDispatch = (settled?.events ?? []).map((e) => dueWork(deps, 'dispatch_event', e.id, merchantId, now));
+  // An authorization's expiry is due in the store with the payment itself (see the store's `due` index).
   await deps.store.commitPayment({
     payment,
     precondition: null,
     transaction,
     events: [event, ...(settled?.events ?? [])],
-    work: [dispatch, ...expiry, ...intentDispatch],
     ...(settled ? { intent: settled.change } : {}),
-    cardToken: {
-      token,
-      merchantId,
-      brand: card.brand,
-      last4: payment.card.last4,
-      expMonth: card.expMonth,
-      expYear: card.expYear,
-      fingerprint,
-      sealedNumber,
-      createdAt: at,
-    },
     // A decline is remembered as the decline: the same payment is not tried again.
     ...(idempotency ? { idempotency: await idempotency.partFor(decline ?? payment) } : {}),
   });
@@ -218,14 +204,13 @@ async function changePayment(
     const transition = decide(current, now);
     if (transition === null) return current;
     const { next, transaction, precondition } = transition;
-    const { event, work } = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(next), now);
+    const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(next), now);
     try {
       await deps.store.commitPayment({
         payment: next,
         precondition,
         transaction: { ...transaction, id: deps.ids.next('transaction') },
         events: [event],
-        work: [work],
         ...(idempotency ? { idempotency: await idempotency.partFor(next) } : {}),
       });
       return next;

@@ -28,7 +28,11 @@ export function eventBody(event: PaygateEvent): string {
   )},"data":{"object":${event.objectJson}}}`;
 }
 
-/** Work that must run at a time of its own, kept in the store until done (an at-least-once outbox). */
+/**
+ * Work that must run at a time of its own, kept in the store until done (an at-least-once outbox).
+ * Dispatching an event and expiring an authorization are due records of the event and the payment
+ * themselves (`id` = `ref`); a webhook delivery's next attempt is a work item of its own.
+ */
 export type WorkKind = 'dispatch_event' | 'deliver_webhook' | 'expire_authorization';
 
 export interface DueWork {
@@ -38,6 +42,4 @@ export interface DueWork {
   ref: string;
   merchantId: string;
   runAt: string;
-  /** Set while a local worker holds it: nobody else takes it before then. */
-  leasedUntil?: string;
 }

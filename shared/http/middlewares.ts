@@ -144,7 +144,7 @@ export const idempotency = (options: {
         merchantId,
         method: request.event.requestContext.http.method,
         path: request.event.rawPath,
-        hashableBody: await withCardDataKeyed(deps, merchantId, state.route.cardAccess === 'seal', state.body ?? {}),
+        hashableBody: await withCardDataKeyed(deps, merchantId, state.route.takesCards === true, state.body ?? {}),
       },
       state.requestId,
       options.render,

@@ -77,11 +77,11 @@ export function describeOutbox(synthesized: () => Synthesized): void {
   });
 
   describe('the relay (table stream -> work queue, or a Step Functions wait)', () => {
-    it('is invoked by the table stream for inserted work items only, from the oldest record kept', () => {
+    it('is invoked by the table stream for inserted due items only (events, authorizations, work items), from the oldest record kept', () => {
       const mapping = mappingOf(ids().relay);
       expect(mapping['EventSourceArn']).toEqual({ 'Fn::GetAtt': [ids().table, 'StreamArn'] });
       const filters = (mapping['FilterCriteria'] as { Filters: { Pattern: string }[] }).Filters;
-      expect(filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['work'] } } } }]);
+      expect(filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { duepk: { S: [{ exists: true }] } } } }]);
       expect(mapping['StartingPosition']).toBe('TRIM_HORIZON');
     });
 

@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -119,6 +119,31 @@ describe('the stream relay (AWS)', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
     expect(sqs.commandCalls(SendMessageCommand).map((c) => (JSON.parse(c.args[0].input.MessageBody!) as DueWork).id)).toEqual([before.id, failing.id]);
     expect(sfn.calls()).toHaveLength(0);
+  });
+  it('relays a new event for dispatch now and a new authorization for expiry at expires_at, read from the items the commit wrote', async () => {
+    const { merchant } = await createMerchant(deps, 'Relay Merchant');
+    const payment = await createPayment(deps, merchant.id, newPayment());
+    const sale = await createPayment(deps, merchant.id, newPayment({ capture: true }));
+    const raw = async (pk: string, sk: string) =>
+      (await deps.rawClient.send(new GetItemCommand({ TableName: deps.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }))).Item!;
+    const [event] = (await deps.store.listEvents(merchant.id, { type: 'payment.authorized', limit: 1, offset: 0 })).items;
+    sfn.on(StartExecutionCommand).resolves({});
+
+    const result = await relayHandler(workerDeps)({
+      Records: [
+        { eventName: 'INSERT', dynamodb: { SequenceNumber: '1', NewImage: (await raw(`PAYMENT#${payment.id}`, 'PAYMENT')) as never } },
+        { eventName: 'INSERT', dynamodb: { SequenceNumber: '2', NewImage: (await raw(`EVENT#${event!.id}`, 'EVENT')) as never } },
+        { eventName: 'INSERT', dynamodb: { SequenceNumber: '3', NewImage: (await raw(`PAYMENT#${sale.id}`, 'PAYMENT')) as never } },
+      ],
+    });
+
+    expect(result.batchItemFailures).toEqual([]);
+    const expiry = { id: payment.id, kind: 'expire_authorization', ref: payment.id, merchantId: merchant.id, runAt: payment.expiresAt };
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn: ARNS.expire_authorization, name: payment.id, input: JSON.stringify({ runAt: payment.expiresAt, work: expiry }) },
+    ]);
+    const dispatch = { id: event!.id, kind: 'dispatch_event', ref: event!.id, merchantId: merchant.id, runAt: event!.createdAt };
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE_URL, MessageBody: JSON.stringify(dispatch) }]);
   });
 });
 

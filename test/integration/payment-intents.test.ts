@@ -377,7 +377,7 @@ describe('confirming a payment intent', () => {
     const { intent, clientSecret } = await newIntent(merchantId);
     const current = await stored(intent.id);
     const crashedHold = new Date(deps.clock.now().getTime() + 60_000).toISOString();
-    await deps.store.updateIntent({ next: { ...current, confirmingUntil: crashedHold, version: current.version + 1 }, expectedVersion: current.version }, [], []);
+    await deps.store.updateIntent({ next: { ...current, confirmingUntil: crashedHold, version: current.version + 1 }, expectedVersion: current.version }, []);
 
     expect(codeOf(await apiError(confirmIntent(deps, intent.id, { clientSecret, card: VISA, customerEmail: null })))).toBe('409 invalid_state');
     expect(codeOf(await apiError(cancelIntent(deps, merchantId, intent.id)))).toBe('409 invalid_state');

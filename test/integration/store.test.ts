@@ -106,7 +106,6 @@ describe('reads are scoped to the merchant', () => {
         precondition,
         transaction: { ...transaction, id: deps.ids.next('transaction'), merchantId: other.merchant.id },
         events: [],
-        work: [],
       }),
     ).rejects.toBeInstanceOf(PaymentChangedError);
     expect(await deps.store.getPayment(merchantId, payment.id)).toMatchObject({ status: 'authorized', version: payment.version });

@@ -11,6 +11,7 @@ import type { Dependencies } from '../../shared/dependencies.ts';
 import { DEFAULT_FRAUD_RULES } from '../../shared/domain/fraud.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { IdempotencyPart, type Clock, type IdempotencyLock, type IdempotentAnswer } from '../../shared/ports.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
 
 /** A clock the test moves by hand. */
@@ -34,6 +35,8 @@ export interface TestDependencies extends Dependencies {
   clock: ManualClock;
   logLines: string[];
   tableName: string;
+  /** A plain client of the same DynamoDB Local, for reading items as stored. */
+  rawClient: DynamoDBClient;
 }
 
 /** Real adapters against the run's DynamoDB Local, on a fresh table; a manual clock; logs kept in memory. */
@@ -63,6 +66,7 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
     clock,
     logLines,
     tableName,
+    rawClient: client,
   } as TestDependencies;
 }
 

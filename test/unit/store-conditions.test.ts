@@ -6,8 +6,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { inflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { storedAnswerOf } from '../../shared/adapters/dynamodb/table-access.ts';
 import { decideCapture, decideRefund } from '../../shared/domain/payment.ts';
 import { IdempotencyPart } from '../../shared/ports.ts';
 import { paymentIn } from './fixtures.ts';
@@ -32,7 +34,7 @@ describe('the payment commit', () => {
     dynamo.on(TransactWriteCommand).resolves({});
     const payment = paymentIn('authorized');
     const { next, transaction, precondition } = decideCapture(payment, undefined, NOW)!;
-    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_1' }, events: [], work: [] });
+    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_1' }, events: [] });
 
     const [paymentItem, transactionItem] = sentItems();
     expect(paymentItem!.Put!.ConditionExpression).toBe('#version = :v AND merchantId = :m AND #status IN (:s0)');
@@ -46,7 +48,7 @@ describe('the payment commit', () => {
     dynamo.on(TransactWriteCommand).resolves({});
     const payment = paymentIn('captured');
     const { next, transaction, precondition } = decideRefund(payment, 100, null, NOW)!;
-    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_2' }, events: [], work: [] });
+    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_2' }, events: [] });
 
     const [paymentItem] = sentItems();
     expect(paymentItem!.Put!.ConditionExpression).toMatch(/^#version = :v AND merchantId = :m AND #status IN \(:s0(, :s1)?\) AND amountRefunded <= :refundedAtMost$/);
@@ -63,14 +65,46 @@ describe('the payment commit', () => {
     const lock = { recordId: `${payment.merchantId}#key`, ownerToken: 'owner-1', expiresAtEpochSeconds: 2_000_000_000 };
     const part = new IdempotencyPart(lock, { statusCode: 201, body: '{"id":"pay"}' });
     const { transaction } = decideCapture(payment, undefined, NOW)!;
-    await store().commitPayment({ payment, precondition: null, transaction: { ...transaction, id: 'txn_3' }, events: [], work: [], idempotency: part });
+    await store().commitPayment({ payment, precondition: null, transaction: { ...transaction, id: 'txn_3' }, events: [], idempotency: part });
 
     const items = sentItems();
     expect(items[0]!.Put!.ConditionExpression).toBe('attribute_not_exists(pk)');
     const completion = items.at(-1)!.Update!;
     expect(completion.Key).toEqual({ pk: `IDEMPOTENCY#${lock.recordId}`, sk: 'IDEMPOTENCY' });
     expect(completion.ConditionExpression).toBe('ownerToken = :owner AND #status = :inProgress');
-    expect(completion.ExpressionAttributeValues).toMatchObject({ ':owner': 'owner-1', ':inProgress': 'IN_PROGRESS', ':completed': 'COMPLETED', ':answer': { statusCode: 201, body: '{"id":"pay"}' } });
+    expect(completion.ExpressionAttributeValues).toMatchObject({ ':owner': 'owner-1', ':inProgress': 'IN_PROGRESS', ':completed': 'COMPLETED' });
+    // The answer is kept deflated, and reads back byte for byte.
+    const stored = completion.ExpressionAttributeValues![':answer'] as Record<string, unknown>;
+    expect(stored).toEqual({ statusCode: 201, bodyZ: expect.any(Uint8Array) });
+    expect(storedAnswerOf(stored)).toEqual({ statusCode: 201, body: '{"id":"pay"}' });
     expect(part.committed).toBe(true);
+  });
+
+  it('writes a new authorization as three items: the payment (due for expiry at expires_at), its transaction, its event (due for dispatch)', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const payment = { ...paymentIn('authorized'), expiresAt: '2026-12-01T10:00:00.000Z' };
+    const { transaction } = decideCapture(payment, undefined, NOW)!;
+    const objectJson = JSON.stringify({ id: payment.id, object: 'payment', metadata: { note: 'x'.repeat(300) } });
+    const event = { id: 'evt_1', merchantId: payment.merchantId, type: 'payment.authorized' as const, createdAt: NOW.toISOString(), objectJson };
+    await store().commitPayment({ payment, precondition: null, transaction: { ...transaction, id: 'txn_4' }, events: [event] });
+
+    const items = sentItems();
+    expect(items.map((i) => Object.keys(i)[0])).toEqual(['Put', 'Put', 'Put']);
+    const [paymentItem, transactionItem, eventItem] = items.map((i) => i.Put!.Item!);
+    expect(paymentItem).toMatchObject({ pk: `PAYMENT#${payment.id}`, duepk: expect.stringMatching(/^DUE#[0-3]$/), duesk: `${payment.expiresAt}#${payment.id}` });
+    expect(transactionItem).toMatchObject({ pk: 'TXN#txn_4' });
+    expect(transactionItem).not.toHaveProperty('duepk');
+    expect(eventItem).toMatchObject({ pk: 'EVENT#evt_1', duepk: expect.stringMatching(/^DUE#[0-3]$/), duesk: `${event.createdAt}#evt_1` });
+    expect(eventItem).not.toHaveProperty('objectJson');
+    expect(inflateRawSync(eventItem!['objectZ'] as Uint8Array).toString('utf8')).toBe(objectJson);
+  });
+
+  it('takes a payment out of the due index with any change: a captured payment is put without it', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const { next, transaction, precondition } = decideCapture(paymentIn('authorized'), undefined, NOW)!;
+    await store().commitPayment({ payment: next, precondition, transaction: { ...transaction, id: 'txn_5' }, events: [] });
+    const [paymentItem] = sentItems();
+    expect(paymentItem!.Put!.Item).not.toHaveProperty('duepk');
+    expect(paymentItem!.Put!.Item).not.toHaveProperty('duesk');
   });
 });

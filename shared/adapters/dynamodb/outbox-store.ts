@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DueWork, PaygateEvent } from '../../domain/events.ts';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
 import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotencyPart, type Page } from '../../ports.ts';
@@ -8,21 +9,68 @@ import { TABLE } from './table.ts';
 import { cancellationReasons, keys, strip, TableAccess, type Item, type TransactItem } from './table-access.ts';
 
 /**
- * Due work is indexed in gsi1 under a few shard partitions (`WORK#0`..`WORK#3`), sorted by due
- * time, so that a worker can ask "what is due now?" without a scan and without one hot partition.
+ * Due records are indexed under a few shard partitions (`DUE#0`..`DUE#3`), sorted by due time, so
+ * that a worker can ask "what is due now?" without a scan and without one hot partition.
  */
-export const WORK_SHARDS = 4;
+export const DUE_SHARDS = 4;
 
-function workShard(id: string): number {
-  return createHash('sha256').update(id).digest()[0]! % WORK_SHARDS;
+function dueShard(id: string): number {
+  return createHash('sha256').update(id).digest()[0]! % DUE_SHARDS;
+}
+
+/** The attributes that put an item in the `due` index at `runAt` (a Put without them takes it out). */
+export function dueAttributes(id: string, runAt: string): Item {
+  return { duepk: `DUE#${dueShard(id)}`, duesk: `${runAt}#${id}` };
+}
+
+/**
+ * The work a due item stands for: a work item is its own; an event not yet dispatched is due for
+ * dispatch; an authorized payment is due for expiry at `expiresAt`. Null for anything else. The
+ * stream relay in AWS and the pollers share this reading of an item.
+ */
+export function workOf(item: Item): DueWork | null {
+  const { entity, id, merchantId } = item as { entity?: string; id?: string; merchantId?: string };
+  if (typeof id !== 'string' || typeof merchantId !== 'string') return null;
+  switch (entity) {
+    case 'work':
+      return { id, kind: item['kind'], ref: item['ref'], merchantId, runAt: item['runAt'] } as DueWork;
+    case 'event':
+      return item['duepk'] ? { id, kind: 'dispatch_event', ref: id, merchantId, runAt: item['createdAt'] as string } : null;
+    case 'payment':
+      return item['duepk'] && typeof item['expiresAt'] === 'string'
+        ? { id, kind: 'expire_authorization', ref: id, merchantId, runAt: item['expiresAt'] }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** The item that holds a due work: its own work item, or the event or payment it is about. */
+function dueItemKey(work: DueWork): { pk: string; sk: string } {
+  if (work.id !== work.ref) return keys.work(work.id);
+  return work.kind === 'dispatch_event' ? keys.event(work.id) : keys.payment(work.id);
 }
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
+/**
+ * An event's object is kept deflated: the payment view is most of the event, and compressed the
+ * event item (and its index entries) stays under the 1 KB that one write unit covers.
+ */
+function eventOf(item: Item): PaygateEvent {
+  const { objectZ, ...rest } = strip<Item>(item);
+  // Events written before objects were deflated hold `objectJson` as it was.
+  return (objectZ instanceof Uint8Array ? { ...rest, objectJson: inflateRawSync(objectZ).toString('utf8') } : rest) as unknown as PaygateEvent;
+}
+
 /** Events, webhook endpoints, deliveries and due work: the outbox side of the store. */
 export class OutboxStore extends TableAccess {
-  /** The event item of a commit; kept `retentionSeconds` (TTL), listed per merchant and per type. */
+  /**
+   * The event item of a commit: the outbox record itself (due for dispatch until a worker has
+   * dispatched it), kept `retentionSeconds` (TTL), listed per merchant and per type.
+   */
   protected eventItem(event: PaygateEvent, retentionSeconds: number): TransactItem {
+    const { objectJson, ...rest } = event;
     return this.put({
       ...keys.event(event.id),
       entity: 'event',
@@ -30,31 +78,28 @@ export class OutboxStore extends TableAccess {
       gsi1sk: `${event.createdAt}#${event.id}`,
       gsi2pk: `MERCHANT#${event.merchantId}#EVENT#${event.type}`,
       gsi2sk: `${event.createdAt}#${event.id}`,
+      ...dueAttributes(event.id, event.createdAt),
       ttl: epochSeconds(event.createdAt) + retentionSeconds,
-      ...event,
+      ...rest,
+      objectZ: deflateRawSync(objectJson),
     });
   }
 
   protected workItem(work: DueWork): Item {
-    return {
-      ...keys.work(work.id),
-      entity: 'work',
-      gsi1pk: `WORK#${workShard(work.id)}`,
-      gsi1sk: `${work.runAt}#${work.id}`,
-      ...work,
-    };
+    return { ...keys.work(work.id), entity: 'work', ...dueAttributes(work.id, work.runAt), ...work };
   }
 
   // ---------- events ----------
 
-  getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
-    return this.getOwned<PaygateEvent>(keys.event(eventId), merchantId);
+  async getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId) }));
+    return Item && Item['merchantId'] === merchantId ? eventOf(Item) : null;
   }
 
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
     return query.type
-      ? this.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query)
-      : this.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query);
+      ? this.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query, undefined, eventOf)
+      : this.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query, undefined, eventOf);
   }
 
   // ---------- webhook endpoints ----------
@@ -215,14 +260,16 @@ export class OutboxStore extends TableAccess {
   }
 
   async claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]> {
+    const index = TABLE.indexes.due;
     const due: Item[] = [];
-    for (let shard = 0; shard < WORK_SHARDS && due.length < max; shard++) {
+    for (let shard = 0; shard < DUE_SHARDS && due.length < max; shard++) {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: TABLE.indexes.byMerchant.name,
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :now',
-          ExpressionAttributeValues: { ':pk': `WORK#${shard}`, ':now': `${now.toISOString()}#~` },
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk AND #sk <= :now',
+          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':now': `${now.toISOString()}#~` },
           Limit: max - due.length,
         }),
       );
@@ -230,20 +277,21 @@ export class OutboxStore extends TableAccess {
     }
     const claimed: DueWork[] = [];
     for (const item of due) {
-      const work = strip<DueWork>(item);
+      const work = workOf(item);
+      if (!work) continue;
       try {
         // The index is eventually consistent: the condition on the base item makes the claim exact.
         // The lease moves the item's place in the index, so nobody else sees it as due until it ends.
         await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: keys.work(work.id),
-            UpdateExpression: 'SET gsi1sk = :leaseSort, leasedUntil = :lease',
-            ConditionExpression: 'gsi1sk = :seenSort',
+            Key: { pk: item['pk'], sk: item['sk'] },
+            UpdateExpression: 'SET duesk = :leaseSort, dueLease = :lease',
+            ConditionExpression: 'duesk = :seenSort',
             ExpressionAttributeValues: {
               ':leaseSort': `${leaseUntil.toISOString()}#${work.id}`,
               ':lease': leaseUntil.toISOString(),
-              ':seenSort': item['gsi1sk'],
+              ':seenSort': item['duesk'],
             },
           }),
         );
@@ -255,8 +303,27 @@ export class OutboxStore extends TableAccess {
     return claimed;
   }
 
-  /** Done: the item goes. Work is idempotent, so a late duplicate finishing after this is harmless. */
+  /**
+   * Done: a work item goes; an event or a payment leaves the due index (if a change has not taken
+   * it out already). Work is idempotent, so a late duplicate finishing after this is harmless.
+   */
   async completeWork(work: DueWork): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.work(work.id) }));
+    const key = dueItemKey(work);
+    if (key.sk === 'WORK') {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+      return;
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'REMOVE duepk, duesk, dueLease',
+          ConditionExpression: 'attribute_exists(duepk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DueWork, PaygateEvent } from '../../domain/events.ts';
+import type { PaygateEvent } from '../../domain/events.ts';
 import type { PaymentIntent } from '../../domain/intents.ts';
 import type { Payment, Transaction } from '../../domain/payment.ts';
 import {
@@ -24,9 +24,9 @@ import {
   type StoredAnswer,
   type TransactionQuery,
 } from '../../ports.ts';
-import { OutboxStore } from './outbox-store.ts';
+import { dueAttributes, OutboxStore } from './outbox-store.ts';
 import { TABLE } from './table.ts';
-import { cancellationReasons, keys, strip, type Item, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, storedAnswerOf, strip, type Item, type TransactItem } from './table-access.ts';
 
 const THIRTY_DAYS_SECONDS = 30 * 86_400;
 
@@ -136,14 +136,15 @@ export class DynamoDbStore extends OutboxStore implements Store {
     const { payment, precondition, transaction } = commit;
     const items: TransactItem[] = [];
 
+    // An authorization is due for expiry until a change (capture, void, expiry) puts the payment without it.
+    const paymentItem: Item = {
+      ...keys.payment(payment.id),
+      entity: 'payment',
+      ...(payment.status === 'authorized' && payment.expiresAt !== null ? dueAttributes(payment.id, payment.expiresAt) : {}),
+      ...payment,
+    };
     if (precondition === null) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.payment(payment.id), entity: 'payment', ...payment },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
+      items.push({ Put: { TableName: this.tableName, Item: paymentItem, ConditionExpression: 'attribute_not_exists(pk)' } });
     } else {
       const statusPlaceholders = precondition.statusIn.map((_, i) => `:s${i}`);
       const values: Item = { ':v': precondition.expectedVersion, ':m': payment.merchantId };
@@ -156,7 +157,7 @@ export class DynamoDbStore extends OutboxStore implements Store {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.payment(payment.id), entity: 'payment', ...payment },
+          Item: paymentItem,
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
           ExpressionAttributeValues: values,
@@ -180,20 +181,9 @@ export class DynamoDbStore extends OutboxStore implements Store {
       },
     });
 
-    if (commit.cardToken) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { ...keys.token(commit.cardToken.token), entity: 'card_token', ...commit.cardToken },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-
     for (const event of commit.events) items.push(this.eventItem(event, this.eventRetentionSeconds));
     const intentIndex = commit.intent ? items.length : -1;
     if (commit.intent) items.push(this.intentCommitItem(commit.intent));
-    for (const work of commit.work) items.push(this.put(this.workItem(work)));
 
     try {
       await this.transact(items, commit.idempotency);
@@ -223,23 +213,17 @@ export class DynamoDbStore extends OutboxStore implements Store {
     };
   }
 
-  async createIntent(intent: PaymentIntent, event: PaygateEvent, work: DueWork, idempotency?: IdempotencyPart): Promise<void> {
-    await this.transact(
-      [this.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }), this.eventItem(event, this.eventRetentionSeconds), this.put(this.workItem(work))],
-      idempotency,
-    );
+  async createIntent(intent: PaymentIntent, event: PaygateEvent, idempotency?: IdempotencyPart): Promise<void> {
+    await this.transact([this.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }), this.eventItem(event, this.eventRetentionSeconds)], idempotency);
   }
 
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
     return this.getOwned<PaymentIntent>(keys.intent(intentId), merchantId, true);
   }
 
-  async updateIntent(change: IntentChange, events: PaygateEvent[], work: DueWork[], idempotency?: IdempotencyPart): Promise<void> {
+  async updateIntent(change: IntentChange, events: PaygateEvent[], idempotency?: IdempotencyPart): Promise<void> {
     try {
-      await this.transact(
-        [this.intentCommitItem(change), ...events.map((e) => this.eventItem(e, this.eventRetentionSeconds)), ...work.map((w) => this.put(this.workItem(w)))],
-        idempotency,
-      );
+      await this.transact([this.intentCommitItem(change), ...events.map((e) => this.eventItem(e, this.eventRetentionSeconds))], idempotency);
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new RecordChangedError();
@@ -278,7 +262,7 @@ export class DynamoDbStore extends OutboxStore implements Store {
       if (!existing) return { outcome: 'in_progress' };
       if (existing['requestHash'] !== claim.requestHash) return { outcome: 'mismatch' };
       if (existing['status'] === 'COMPLETED') {
-        return { outcome: 'replay', answer: existing['answer'] as StoredAnswer };
+        return { outcome: 'replay', answer: storedAnswerOf(existing['answer'] as Item) };
       }
       return { outcome: 'in_progress' };
     }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { IdempotencyLockLostError, type IdempotencyLock, type IdempotencyPart, type Page, type StoredAnswer } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
@@ -25,13 +26,27 @@ export const keys = {
   health: () => ({ pk: 'HEALTH', sk: 'HEALTH' }),
 };
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'ttl'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'duepk', 'duesk', 'dueLease', 'entity', 'ttl'];
 
 /** The domain record of an item: the item less its keys. */
 export function strip<T>(item: Item): T {
   const copy: Item = { ...item };
   for (const attribute of KEY_ATTRIBUTES) delete copy[attribute];
   return copy as T;
+}
+
+/**
+ * An idempotency answer as kept: its body deflated (a payment's view is most of the record, and
+ * deflated the record stays under the 1 KB one write unit covers). It reads back byte-identical.
+ */
+export function storedAnswerItem(answer: StoredAnswer): Item {
+  return { statusCode: answer.statusCode, bodyZ: deflateRawSync(answer.body) };
+}
+
+/** The answer as sent (records written before answers were deflated hold `body` as it was). */
+export function storedAnswerOf(item: Item): StoredAnswer {
+  const body = item['bodyZ'] instanceof Uint8Array ? inflateRawSync(item['bodyZ']).toString('utf8') : (item['body'] as string);
+  return { statusCode: item['statusCode'] as number, body };
 }
 
 /** Why DynamoDB canceled a transaction, item by item (empty for any other error). */
@@ -108,7 +123,7 @@ export class TableAccess {
         ExpressionAttributeNames: { '#status': 'status', '#ttl': TABLE.ttlAttribute },
         ExpressionAttributeValues: {
           ':completed': 'COMPLETED',
-          ':answer': answer,
+          ':answer': storedAnswerItem(answer),
           ':ttl': lock.expiresAtEpochSeconds,
           ':owner': lock.ownerToken,
           ':inProgress': 'IN_PROGRESS',
@@ -126,6 +141,7 @@ export class TableAccess {
     partition: string,
     page: { limit: number; offset: number },
     filter?: { expression: string; names: Record<string, string>; values: Item },
+    record: (item: Item) => T = strip<T>,
   ): Promise<Page<T>> {
     const spec = TABLE.indexes[index];
     const wanted = page.offset + page.limit + 1;
@@ -149,6 +165,6 @@ export class TableAccess {
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < wanted);
     const window = items.slice(page.offset, page.offset + page.limit);
-    return { items: window.map((i) => strip<T>(i)), hasMore: items.length > page.offset + page.limit };
+    return { items: window.map(record), hasMore: items.length > page.offset + page.limit };
   }
 }

@@ -12,9 +12,16 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | transaction     | TXN#<id>                  | TXN               | MERCHANT#<m>#TXN, <created>#<id> | MERCHANT#<m>#TXN#<status>, <created>#<id> |
  * | card token      | TOKEN#<token>             | TOKEN             |                                 |                                   |
  * | idempotency     | IDEMPOTENCY#<m>#<sha256>  | IDEMPOTENCY       |                                 |                                   |
+ * | event           | EVENT#<id>                | EVENT             | MERCHANT#<m>#EVENT, ...         | MERCHANT#<m>#EVENT#<type>, ...    |
  *
  * Ids are random, so every pk spreads evenly across partitions; merchant-wide lists live in GSIs.
  * Reads by id check the item's merchantId, so another merchant's item answers 404.
+ *
+ * The `due` index holds what the outbox must still do, under a few shard partitions (`DUE#0`..),
+ * sorted by due time: an event until it is dispatched, an authorized payment until it is captured,
+ * voided or expired, a webhook delivery's next attempt (a work item). The record that is due is
+ * the index entry itself (no separate work item rides in a payment's commit), and it projects only
+ * what a worker needs to know what to run, so each entry is a small write.
  */
 export const TABLE = {
   partitionKey: 'pk',
@@ -23,7 +30,10 @@ export const TABLE = {
   indexes: {
     byMerchant: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     byMerchantStatus: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    due: { name: 'due', partitionKey: 'duepk', sortKey: 'duesk' },
   },
+  /** What the `due` index projects besides the keys: enough to know what work an entry is. */
+  dueProjection: ['entity', 'id', 'kind', 'ref', 'merchantId', 'runAt', 'createdAt', 'expiresAt'],
 } as const;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
@@ -43,7 +53,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection:
+        index.name === TABLE.indexes.due.name
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.dueProjection] }
+          : { ProjectionType: 'ALL' },
     })),
   };
 }

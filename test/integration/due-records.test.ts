@@ -1,0 +1,115 @@
+/**
+ * The outbox's due records: an event is due for dispatch and an authorization for expiry as the
+ * records themselves (no work item rides in their commit), in the `due` index, read the same way by
+ * the local poller, the AWS sweeper and the AWS stream relay; and a table made before that index
+ * gets it, with its pending work moved in.
+ */
+import { CreateTableCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { inject, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
+import { workOf } from '../../shared/adapters/dynamodb/outbox-store.ts';
+import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
+import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import { createMerchant } from '../../shared/commands/merchants.ts';
+import { capturePayment, createPayment } from '../../shared/commands/payments.ts';
+import type { DueWork } from '../../shared/domain/events.ts';
+import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
+
+let deps: TestDependencies;
+let merchantId: string;
+const client = () => localClient(inject('dynamoEndpoint'), inject('dynamoCredentials'));
+
+beforeAll(async () => {
+  deps = await testDependencies();
+});
+beforeEach(async () => {
+  deps.clock.set(new Date('2026-11-24T10:00:00.000Z'));
+  ({ merchant: { id: merchantId } } = await createMerchant(deps, 'Due Merchant'));
+});
+
+/** Claims everything due at `at` (a lease of 30 s) and keeps this test's merchant's. */
+async function dueAt(at: Date): Promise<DueWork[]> {
+  const claimed = await deps.store.claimDueWork(at, new Date(at.getTime() + 30_000), 1000);
+  return claimed.filter((w) => w.merchantId === merchantId);
+}
+
+async function rawItem(pk: string, sk: string): Promise<Record<string, unknown>> {
+  const { Item } = await client().send(new GetItemCommand({ TableName: deps.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }));
+  return unmarshall(Item!);
+}
+
+describe('due records', () => {
+  it('an event is due for dispatch until its dispatch is done; an authorization for expiry at expires_at, until it is captured', async () => {
+    const kept = await createPayment(deps, merchantId, newPayment());
+    const captured = await createPayment(deps, merchantId, newPayment());
+    await capturePayment(deps, merchantId, captured.id, undefined);
+    const events = (await deps.store.listEvents(merchantId, { limit: 10, offset: 0 })).items;
+    expect(events).toHaveLength(3);
+
+    const now = await dueAt(deps.clock.now());
+    expect(now.map((w) => w.kind)).toEqual(['dispatch_event', 'dispatch_event', 'dispatch_event']);
+    expect(new Set(now.map((w) => w.ref))).toEqual(new Set(events.map((e) => e.id)));
+    expect(now.every((w) => w.id === w.ref)).toBe(true);
+    for (const work of now) await deps.store.completeWork(work);
+    // Dispatched: out of the due index, still readable as events.
+    expect(await dueAt(new Date(deps.clock.now().getTime() + 60_000))).toEqual([]);
+    expect((await deps.store.listEvents(merchantId, { limit: 10, offset: 0 })).items).toHaveLength(3);
+
+    // One second before its expiry nothing is due; at it, the authorization that was not captured.
+    expect(await dueAt(new Date(Date.parse(kept.expiresAt!) - 1000))).toEqual([]);
+    const expiring = await dueAt(new Date(kept.expiresAt!));
+    expect(expiring).toEqual([{ id: kept.id, kind: 'expire_authorization', ref: kept.id, merchantId, runAt: kept.expiresAt }]);
+
+    // The lease took it out of sight; completing it takes it out of the index, and the payment is unchanged.
+    await deps.store.completeWork(expiring[0]!);
+    expect(await dueAt(new Date(Date.parse(kept.expiresAt!) + 3_600_000))).toEqual([]);
+    expect(await deps.store.getPayment(merchantId, kept.id)).toEqual(kept);
+  });
+
+  it('is read by the stream relay from the very items the commit wrote', async () => {
+    const payment = await createPayment(deps, merchantId, newPayment());
+    const [event] = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items;
+    const paymentItem = await rawItem(`PAYMENT#${payment.id}`, 'PAYMENT');
+    const eventItem = await rawItem(`EVENT#${event!.id}`, 'EVENT');
+    expect(workOf(paymentItem)).toEqual({ id: payment.id, kind: 'expire_authorization', ref: payment.id, merchantId, runAt: payment.expiresAt });
+    expect(workOf(eventItem)).toEqual({ id: event!.id, kind: 'dispatch_event', ref: event!.id, merchantId, runAt: event!.createdAt });
+
+    // A sale is never due for expiry; neither is a payment once changed.
+    const sale = await createPayment(deps, merchantId, newPayment({ capture: true }));
+    expect(workOf(await rawItem(`PAYMENT#${sale.id}`, 'PAYMENT'))).toBeNull();
+    await capturePayment(deps, merchantId, payment.id, undefined);
+    expect(workOf(await rawItem(`PAYMENT#${payment.id}`, 'PAYMENT'))).toBeNull();
+  });
+
+  it('keeps no card number, sealed or not, for a payment made with a raw card', async () => {
+    const payment = await createPayment(deps, merchantId, newPayment());
+    const item = await rawItem(`PAYMENT#${payment.id}`, 'PAYMENT');
+    expect(JSON.stringify(item)).not.toMatch(/sealed|ciphertext|wrappedKey/);
+    const { Item } = await client().send(new GetItemCommand({ TableName: deps.tableName, Key: marshall({ pk: `TOKEN#${payment.card.token}`, sk: 'TOKEN' }) }));
+    expect(Item).toBeUndefined();
+  });
+});
+
+describe('a table made before the due index', () => {
+  it('gets the index, and its pending work items are due again, nothing lost', async () => {
+    const tableName = `paygate-legacy-${randomUUID()}`;
+    const legacy = createTableInput(tableName);
+    legacy.GlobalSecondaryIndexes = legacy.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== TABLE.indexes.due.name);
+    legacy.AttributeDefinitions = legacy.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('due'));
+    await client().send(new CreateTableCommand(legacy));
+    const pending = { id: 'wrk_legacy0000000000000000001', kind: 'expire_authorization', ref: 'pay_legacy', merchantId, runAt: '2026-11-24T09:00:00.000Z' };
+    const item: Record<string, AttributeValue> = marshall({
+      pk: `WORK#${pending.id}`, sk: 'WORK', entity: 'work', gsi1pk: 'WORK#1', gsi1sk: `${pending.runAt}#${pending.id}`, ...pending,
+    });
+    await client().send(new PutItemCommand({ TableName: tableName, Item: item }));
+
+    await ensureTable(client(), tableName);
+    await ensureTable(client(), tableName); // a second start changes nothing
+
+    const store = new DynamoDbStore(client(), tableName);
+    const at = new Date('2026-11-24T10:00:00.000Z');
+    expect(await store.claimDueWork(at, new Date(at.getTime() + 30_000), 10)).toEqual([pending]);
+  });
+});
