@@ -274,7 +274,7 @@ type Bill =
 const labelOf = (key: Item | undefined) => key?.[TABLE.partitionKey]?.S?.split('#')[0] ?? '?';
 
 /**
- * A put bills its item, an update the larger of its item before and after, a delete or a check its
+ * A put or an update bills the larger of its item before and after, a delete or a check its
  * item before; 2x in a transaction; then each index the write touches (indexUnits). A failed
  * conditional write bills 1 WCU (2 in a transaction) and writes no index.
  */
@@ -283,7 +283,7 @@ function billItem(call: StoreCall, table: string, write: { Item?: Item; Key?: It
   const images = call.written.get(keyId(table, key)) ?? {};
   const size = (item: Item | undefined) => (item ? itemSize(item) : 0);
   const bytes =
-    kind === 'put' ? size(write.Item) : kind === 'update' ? Math.max(size(images.before), size(images.after)) : size(images.before);
+    kind === 'put' ? Math.max(size(images.before), size(write.Item)) : kind === 'update' ? Math.max(size(images.before), size(images.after)) : size(images.before);
   const label = labelOf(write.Item ?? write.Key);
   if (call.error) return { label, bytes, indexes: {}, wcu: transactional ? 2 : 1 };
   const indexes: Record<string, number> = {};
@@ -691,8 +691,8 @@ function printOperations(measured: Measured[]): void {
   console.log('* The local runtime\'s durability read barrier (a consistent GetItem of the first item after each TransactWriteItems,');
   console.log('  lib/local/dynamodb-local.ts): counted here, NOT in the budget columns (the AWS runtime has no such read).');
   console.log('  Item sizes: AWS rules on the marshalled item (attribute names + values; numbers ceil(digits/2)+1 bytes; maps and');
-  console.log('  lists 3 bytes + 1 per element). Writes: 1 WCU per started KB, 2x in TransactWriteItems; puts bill the item,');
-  console.log('  updates the larger of before and after, deletes and condition checks the item before (read aside). Each index');
+  console.log('  lists 3 bytes + 1 per element). Writes: 1 WCU per started KB, 2x in TransactWriteItems; puts and updates');
+  console.log('  bill the larger of the item before and after, deletes and condition checks the item before (read aside). Each index');
   console.log('  a write touches bills its entry (ALL: the item; `due`: keys and a few attributes), 1 WCU per started KB, per put');
   console.log('  or removal of an entry (a moved key: both), not doubled in a transaction (nubo-db/dynoxide#188, measured against');
   console.log('  DynamoDB); a failed conditional write bills 1 WCU (2 per item in a transaction). Reads:');
@@ -758,6 +758,9 @@ function printCost(usage: Usage, medianMs: number): void {
   console.log(`  Lambda duration: the median server-side duration of an authorize here (${medianMs.toFixed(0)} ms, handler start to answer, at`);
   console.log('  concurrency 1, against DynamoDB Local, barrier read included). KMS is not counted: the vault caches its data and MAC');
   console.log(`  keys per merchant. Budget: <= $7 per million: ${total * 1e6 <= 7 ? 'meets' : 'over'}.`);
+  console.log('  Not counted (the request path only): the outbox side of each event, in AWS the relay and worker invocations, an');
+  console.log('  SQS message, a consistent GetItem of the event, a Query of the merchant\'s endpoints and the UpdateItem taking the');
+  console.log('  event out of the due index (about 4 WCU: its ALL-projected list entries are rewritten with it), and deliveries.');
 }
 
 // ---------------------------------------------------------------- main

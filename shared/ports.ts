@@ -273,6 +273,8 @@ export interface Store {
   /** Takes up to `max` items due at `now`, each leased until `leaseUntil` so no other worker takes it meanwhile. */
   claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]>;
   completeWork(work: DueWork): Promise<void>;
+  /** Moves work items written before the `due` index into it; answers how many (0 once none is left). */
+  adoptLegacyWork(): Promise<number>;
 }
 
 // ---------- Webhook transport ----------

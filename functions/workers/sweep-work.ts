@@ -17,6 +17,9 @@ const SAFETY_MS = 10_000;
 
 export function sweepHandler(deps: () => ReturnType<typeof awsWorkerDependencies>) {
   return async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ swept: number }> => {
+    // Work items of a stack deployed before the `due` index move into it first (a no-op once none is left).
+    const adopted = await deps().store.adoptLegacyWork();
+    if (adopted > 0) deps().logger.log('info', 'moved work items into the due index', { moved: adopted });
     let swept = 0;
     for (;;) {
       const relayed = await pollDueWork(deps(), { leaseMs: LEASE_MS, max: BATCH, overdueMs: OVERDUE_MS });

@@ -142,7 +142,12 @@ export class PaygateOutbox extends Construct {
         // Only inserted items that are due (in the `due` index: events, authorizations, work items)
         // invoke the relay (the filter is evaluated by Lambda, free of invocations); the handler
         // reads each the same way the pollers do (workOf).
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { duepk: { S: FilterRule.exists() } } } })],
+        // The second filter (ORed) lets through work items written the old way (no `duepk`) by
+        // code still running while a stack deployed before the `due` index is updated.
+        filters: [
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { duepk: { S: FilterRule.exists() } } } }),
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('work') } } } }),
+        ],
         batchSize: 10,
         reportBatchItemFailures: true,
         bisectBatchOnError: true,

@@ -11,15 +11,12 @@ import {
   GetItemCommand,
   ListTablesCommand,
   ResourceNotFoundException,
-  ScanCommand,
-  UpdateItemCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeValue,
   type TableDescription,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { dueAttributes } from '../../shared/adapters/dynamodb/outbox-store.ts';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
 import type { Logger } from '../../shared/logger.ts';
 
@@ -385,8 +382,8 @@ function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
 
 /**
  * Creates the table (and its TTL setting) unless it exists; a table made by an earlier version
- * gets the indexes it lacks (a data dir made before the `due` index also has its pending work
- * items moved into it, so nothing that was due is forgotten).
+ * gets the indexes it lacks (the gateway then moves work items written before the `due` index into
+ * it: `Store.adoptLegacyWork`).
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const wanted = createTableInput(tableName);
@@ -408,7 +405,6 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         }),
       );
       await indexActive(client, tableName, index.IndexName!);
-      if (index.IndexName === TABLE.indexes.due.name) await moveLegacyWorkIntoDueIndex(client, tableName);
     }
     return;
   }
@@ -429,31 +425,4 @@ async function indexActive(client: DynamoDBClient, tableName: string, indexName:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`index ${indexName} of ${tableName} did not become active`);
-}
-
-/** Work items written before the `due` index were indexed in gsi1 under `WORK#<shard>`: each moves to the `due` index. */
-async function moveLegacyWorkIntoDueIndex(client: DynamoDBClient, tableName: string): Promise<void> {
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: 'entity = :work AND attribute_not_exists(duepk)',
-        ExpressionAttributeValues: { ':work': { S: 'work' } },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { duepk, duesk } = dueAttributes(item['id']!.S!, item['runAt']!.S!) as { duepk: string; duesk: string };
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { pk: item['pk']!, sk: item['sk']! },
-          UpdateExpression: 'SET duepk = :pk, duesk = :sk REMOVE gsi1pk, gsi1sk, leasedUntil',
-          ExpressionAttributeValues: { ':pk': { S: duepk }, ':sk': { S: duesk } },
-        }),
-      );
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
 }

@@ -197,6 +197,9 @@ async function startOnLockedDataDir(
       settings,
       isAdmin: adminCheck(adminKey),
     };
+    // A data dir from before the `due` index: its pending work items move into it (every start, so an interrupted move finishes).
+    const adopted = await deps.store.adoptLegacyWork();
+    if (adopted > 0) logger.log('info', 'moved work items into the due index', { moved: adopted });
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);

@@ -12,13 +12,18 @@ export async function runWork(deps: Dependencies, work: DueWork): Promise<void> 
       return dispatchEvent(deps, work);
     case 'deliver_webhook':
       return deliverWebhook(deps, work);
-    case 'expire_authorization':
+    case 'expire_authorization': {
+      let payment;
       try {
-        await expireAuthorization(deps, work.merchantId, work.ref);
+        payment = await expireAuthorization(deps, work.merchantId, work.ref);
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 'resource_not_found')) throw error;
+        return;
       }
+      // Run a moment early (a clock behind the scheduler's): not done, so it is not completed and runs again.
+      if (payment.status === 'authorized') throw new Error('The authorization has not expired yet; its expiry runs again.');
       return;
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';
 import { capturePayment, createPayment } from '../../shared/commands/payments.ts';
+import { processWork } from '../../shared/commands/work.ts';
 import type { DueWork } from '../../shared/domain/events.ts';
 import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 
@@ -68,6 +69,22 @@ describe('due records', () => {
     expect(await deps.store.getPayment(merchantId, kept.id)).toEqual(kept);
   });
 
+  it('an expiry that runs a moment early is not done: it is not completed, and runs again when its lease ends', async () => {
+    const payment = await createPayment(deps, merchantId, newPayment());
+    const early = { id: payment.id, kind: 'expire_authorization' as const, ref: payment.id, merchantId, runAt: payment.expiresAt! };
+    deps.clock.set(new Date(Date.parse(payment.expiresAt!) - 1000));
+    await expect(processWork(deps, early)).rejects.toThrow(/not expired yet/);
+    expect(await deps.store.getPayment(merchantId, payment.id)).toMatchObject({ status: 'authorized' });
+    deps.clock.set(new Date(payment.expiresAt!));
+    const due = (await dueAt(deps.clock.now())).filter((w) => w.kind === 'expire_authorization');
+    expect(due).toEqual([early]);
+    await processWork(deps, due[0]!);
+    expect(await deps.store.getPayment(merchantId, payment.id)).toMatchObject({ status: 'expired' });
+    expect(await dueAt(new Date(Date.parse(payment.expiresAt!) + 3_600_000))).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ kind: 'expire_authorization' })]),
+    );
+  });
+
   it('is read by the stream relay from the very items the commit wrote', async () => {
     const payment = await createPayment(deps, merchantId, newPayment());
     const [event] = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items;
@@ -93,23 +110,43 @@ describe('due records', () => {
 });
 
 describe('a table made before the due index', () => {
-  it('gets the index, and its pending work items are due again, nothing lost', async () => {
+  async function legacyTable(withDueIndex: boolean): Promise<{ tableName: string; pending: DueWork }> {
     const tableName = `paygate-legacy-${randomUUID()}`;
     const legacy = createTableInput(tableName);
-    legacy.GlobalSecondaryIndexes = legacy.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== TABLE.indexes.due.name);
-    legacy.AttributeDefinitions = legacy.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('due'));
+    if (!withDueIndex) {
+      legacy.GlobalSecondaryIndexes = legacy.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== TABLE.indexes.due.name);
+      legacy.AttributeDefinitions = legacy.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('due'));
+    }
     await client().send(new CreateTableCommand(legacy));
-    const pending = { id: 'wrk_legacy0000000000000000001', kind: 'expire_authorization', ref: 'pay_legacy', merchantId, runAt: '2026-11-24T09:00:00.000Z' };
+    const pending: DueWork = { id: 'wrk_legacy0000000000000000001', kind: 'expire_authorization', ref: 'pay_legacy', merchantId, runAt: '2026-11-24T09:00:00.000Z' };
+    // As the previous version wrote it: indexed in gsi1 under a WORK shard, leased by a worker that died.
     const item: Record<string, AttributeValue> = marshall({
-      pk: `WORK#${pending.id}`, sk: 'WORK', entity: 'work', gsi1pk: 'WORK#1', gsi1sk: `${pending.runAt}#${pending.id}`, ...pending,
+      pk: `WORK#${pending.id}`, sk: 'WORK', entity: 'work', gsi1pk: 'WORK#1', gsi1sk: `2026-11-24T09:00:30.000Z#${pending.id}`, leasedUntil: '2026-11-24T09:00:30.000Z', ...pending,
     });
     await client().send(new PutItemCommand({ TableName: tableName, Item: item }));
+    return { tableName, pending };
+  }
 
+  it('gets the index at start, and its pending work items are due again, nothing lost', async () => {
+    const { tableName, pending } = await legacyTable(false);
     await ensureTable(client(), tableName);
-    await ensureTable(client(), tableName); // a second start changes nothing
-
     const store = new DynamoDbStore(client(), tableName);
+    expect(await store.adoptLegacyWork()).toBe(1);
+    expect(await store.adoptLegacyWork()).toBe(0); // the next start has nothing left to move
+
     const at = new Date('2026-11-24T10:00:00.000Z');
     expect(await store.claimDueWork(at, new Date(at.getTime() + 30_000), 10)).toEqual([pending]);
+  });
+
+  it('finishes a move that a crash interrupted after the index was made', async () => {
+    const { tableName, pending } = await legacyTable(true);
+    await ensureTable(client(), tableName);
+    const store = new DynamoDbStore(client(), tableName);
+    expect(await store.adoptLegacyWork()).toBe(1);
+    const at = new Date('2026-11-24T10:00:00.000Z');
+    expect(await store.claimDueWork(at, new Date(at.getTime() + 30_000), 10)).toEqual([pending]);
+    // Done, a moved work item is deleted like any other.
+    await store.completeWork(pending);
+    expect(await store.claimDueWork(new Date(at.getTime() + 60_000), new Date(at.getTime() + 90_000), 10)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -45,9 +45,14 @@ export function workOf(item: Item): DueWork | null {
   }
 }
 
+/** Whether the work is the due record of the event or payment it is about (not a work item of its own). */
+function isOwnRecord(work: DueWork): boolean {
+  return work.id === work.ref && (work.kind === 'dispatch_event' || work.kind === 'expire_authorization');
+}
+
 /** The item that holds a due work: its own work item, or the event or payment it is about. */
 function dueItemKey(work: DueWork): { pk: string; sk: string } {
-  if (work.id !== work.ref) return keys.work(work.id);
+  if (!isOwnRecord(work)) return keys.work(work.id);
   return work.kind === 'dispatch_event' ? keys.event(work.id) : keys.payment(work.id);
 }
 
@@ -91,8 +96,9 @@ export class OutboxStore extends TableAccess {
 
   // ---------- events ----------
 
+  /** Consistent: the worker reads an event the moment it is written, and must not miss it (its dispatch would be completed unsent). */
   async getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId) }));
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventId), ConsistentRead: true }));
     return Item && Item['merchantId'] === merchantId ? eventOf(Item) : null;
   }
 
@@ -255,8 +261,54 @@ export class OutboxStore extends TableAccess {
 
   // ---------- due work ----------
 
+  /** Writes a work item due at its `runAt`; an event's or a payment's own due record is in the index already. */
   async scheduleWork(work: DueWork): Promise<void> {
+    if (isOwnRecord(work)) return;
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.workItem(work) }));
+  }
+
+  /**
+   * Work items written before the `due` index existed sit in gsi1 under `WORK#0`..`WORK#3`: each is
+   * moved into the `due` index (due at its `runAt`; a lease it held is dropped, and work is
+   * idempotent). The local gateway runs this at every start and the AWS sweeper at every run, so
+   * an upgrade interrupted half-way finishes on the next one. Answers how many it moved.
+   */
+  async adoptLegacyWork(): Promise<number> {
+    let moved = 0;
+    for (let shard = 0; shard < DUE_SHARDS; shard++) {
+      let startKey: Item | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.indexes.byMerchant.name,
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `WORK#${shard}` },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const work = workOf(item);
+          if (!work) continue;
+          try {
+            await this.doc.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: keys.work(work.id),
+                UpdateExpression: 'SET duepk = :pk, duesk = :sk REMOVE gsi1pk, gsi1sk, leasedUntil',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(duepk)',
+                ExpressionAttributeValues: { ':pk': dueAttributes(work.id, work.runAt)['duepk'], ':sk': dueAttributes(work.id, work.runAt)['duesk'] },
+              }),
+            );
+            moved++;
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return moved;
   }
 
   async claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]> {
@@ -297,7 +349,9 @@ export class OutboxStore extends TableAccess {
         );
         claimed.push(work);
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Taken by another worker, changed meanwhile, or in a payment's commit right now (a capture
+        // at its expiry): not claimed this time, the rest of the batch still is.
+        if (!(error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)) throw error;
       }
     }
     return claimed;
