@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DueWork, PaygateEvent } from '../../domain/events.ts';
@@ -290,20 +290,14 @@ export class OutboxStore extends TableAccess {
         for (const item of page.Items ?? []) {
           const work = workOf(item);
           if (!work) continue;
-          try {
-            await this.doc.send(
-              new UpdateCommand({
-                TableName: this.tableName,
-                Key: keys.work(work.id),
-                UpdateExpression: 'SET duepk = :pk, duesk = :sk REMOVE gsi1pk, gsi1sk, leasedUntil',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(duepk)',
-                ExpressionAttributeValues: { ':pk': dueAttributes(work.id, work.runAt)['duepk'], ':sk': dueAttributes(work.id, work.runAt)['duesk'] },
-              }),
-            );
-            moved++;
-          } catch (error) {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }
+          const { duepk, duesk } = dueAttributes(work.id, work.runAt);
+          const done = await this.updateIfStill({
+            Key: keys.work(work.id),
+            UpdateExpression: 'SET duepk = :pk, duesk = :sk REMOVE gsi1pk, gsi1sk, leasedUntil',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(duepk)',
+            ExpressionAttributeValues: { ':pk': duepk, ':sk': duesk },
+          });
+          if (done) moved++;
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
@@ -331,28 +325,15 @@ export class OutboxStore extends TableAccess {
     for (const item of due) {
       const work = workOf(item);
       if (!work) continue;
-      try {
-        // The index is eventually consistent: the condition on the base item makes the claim exact.
-        // The lease moves the item's place in the index, so nobody else sees it as due until it ends.
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: item['pk'], sk: item['sk'] },
-            UpdateExpression: 'SET duesk = :leaseSort, dueLease = :lease',
-            ConditionExpression: 'duesk = :seenSort',
-            ExpressionAttributeValues: {
-              ':leaseSort': `${leaseUntil.toISOString()}#${work.id}`,
-              ':lease': leaseUntil.toISOString(),
-              ':seenSort': item['duesk'],
-            },
-          }),
-        );
-        claimed.push(work);
-      } catch (error) {
-        // Taken by another worker, changed meanwhile, or in a payment's commit right now (a capture
-        // at its expiry): not claimed this time, the rest of the batch still is.
-        if (!(error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)) throw error;
-      }
+      // The index is eventually consistent: the condition on the base item makes the claim exact.
+      // The lease moves the item's place in the index, so nobody else sees it as due until it ends.
+      const leased = await this.updateIfStill({
+        Key: { pk: item['pk'], sk: item['sk'] },
+        UpdateExpression: 'SET duesk = :leaseSort, dueLease = :lease',
+        ConditionExpression: 'duesk = :seenSort',
+        ExpressionAttributeValues: { ':leaseSort': `${leaseUntil.toISOString()}#${work.id}`, ':lease': leaseUntil.toISOString(), ':seenSort': item['duesk'] },
+      });
+      if (leased) claimed.push(work);
     }
     return claimed;
   }
@@ -367,17 +348,21 @@ export class OutboxStore extends TableAccess {
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
       return;
     }
+    await this.updateIfStill({ Key: key, UpdateExpression: 'REMOVE duepk, duesk, dueLease', ConditionExpression: 'attribute_exists(duepk)' });
+  }
+
+  /**
+   * A conditional update of a due record that may lose to someone else: false when its condition
+   * failed (another worker, a change meanwhile) or the item is in a commit right now (a capture at
+   * its expiry); the caller skips it this time.
+   */
+  private async updateIfStill(update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'REMOVE duepk, duesk, dueLease',
-          ConditionExpression: 'attribute_exists(duepk)',
-        }),
-      );
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, ...update }));
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException) return false;
+      throw error;
     }
   }
 }
