@@ -13,6 +13,8 @@ export const EnvironmentSchema = z.object({
   RATE_LIMIT_PAYMENT_PER_HOUR: positiveInt(10_000),
   RATE_LIMIT_TRANSACTION_PER_SECOND: positiveInt(100),
   RATE_LIMIT_PUBLIC_PER_SECOND: positiveInt(50),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt(20),
+  RATE_LIMIT_ADMIN_PER_MINUTE: positiveInt(60),
   WEBHOOK_RETRY_DELAYS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'a comma-separated list of seconds')
@@ -45,6 +47,8 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
       paymentPerHour: e.RATE_LIMIT_PAYMENT_PER_HOUR,
       transactionPerSecond: e.RATE_LIMIT_TRANSACTION_PER_SECOND,
       publicPerSecond: e.RATE_LIMIT_PUBLIC_PER_SECOND,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      adminPerMinute: e.RATE_LIMIT_ADMIN_PER_MINUTE,
     },
   };
 }

@@ -31,6 +31,13 @@ export interface RateLimitSettings {
   paymentPerHour: number;
   transactionPerSecond: number;
   publicPerSecond: number;
+  /**
+   * Well-formed API keys that match no live key, per client IP per minute: past it the IP is
+   * answered 429 before any key it presents is looked at (a key-guessing client stops there).
+   */
+  authFailuresPerMinute: number;
+  /** Operator (admin) requests per client IP per minute, counted before the operator is checked. */
+  adminPerMinute: number;
 }
 
 /** Everything a handler needs, built once per runtime by its composition root. */

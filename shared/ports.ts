@@ -93,6 +93,12 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+/** A presented API key's record (null: no such key), and its caller's failed authentications so far. */
+export interface KeyLookup {
+  record: ApiKeyRecord | null;
+  callerFailures: number;
+}
+
 /** An answer remembered for an idempotency key: status and the exact body sent. */
 export interface StoredAnswer {
   statusCode: number;
@@ -231,7 +237,11 @@ export interface Store {
   addApiKey(key: ApiKeyRecord): Promise<void>;
   /** Returns false when the merchant has no such key. */
   revokeApiKey(merchantId: string, keyId: string, at: string): Promise<boolean>;
-  findApiKey(keyHash: string): Promise<ApiKeyRecord | null>;
+  /**
+   * A presented key's record; with `caller`, read in the same request as the count of that
+   * caller's failed authentications in its window (`RateLimiter.hit` counts them).
+   */
+  findApiKey(keyHash: string, caller?: { failures: RateWindow; nowMs: number }): Promise<KeyLookup>;
 
   getPayment(merchantId: string, paymentId: string): Promise<Payment | null>;
   getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null>;

@@ -419,7 +419,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
 
 /** Waits until a new index has been built (DynamoDB Local backfills it in the background). */
 async function indexActive(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  // DynamoDB Local builds it once the database's other work lets it: seconds, minutes if it is busy.
+  for (let attempt = 0; attempt < 1800; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus === 'ACTIVE') return;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -91,7 +91,7 @@ async function seedTestMerchant(deps: Dependencies, dataDir: string, envKey: str
     throw new Error('PAYGATE_API_KEY must be sk_test_ or sk_live_ followed by 32+ letters and digits');
   }
   // Known already (also when the file was lost, say by a crash right after the merchant's commit).
-  const existing = apiKey !== undefined ? await deps.store.findApiKey(hashApiKey(apiKey)) : null;
+  const existing = apiKey !== undefined ? (await deps.store.findApiKey(hashApiKey(apiKey))).record : null;
   if (existing && existing.revokedAt !== null && envKey !== undefined) throw new Error('PAYGATE_API_KEY was revoked: choose another');
   let seeded: TestMerchantFile;
   if (existing && existing.revokedAt === null) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { errors } from '../domain/errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { ApiKeyRecord, Merchant } from '../ports.ts';
+import type { ApiKeyRecord, Merchant, RateWindow } from '../ports.ts';
 
 export const API_KEY_PATTERN = /^sk_(test|live)_[0-9A-Za-z]{32,128}$/;
 const API_KEY_RANDOM_LENGTH = 40;
@@ -60,10 +60,41 @@ export async function revokeApiKey(deps: Dependencies, merchantId: string, keyId
   if (!revoked) throw errors.notFound('API key');
 }
 
-/** Resolves a presented key to its merchant: malformed, unknown and revoked keys all look alike. */
-export async function authenticateApiKey(deps: Dependencies, apiKey: string): Promise<string> {
+/**
+ * Resolves a presented key to its merchant: malformed, unknown and revoked keys all look alike.
+ * A well-formed key that matches no live key counts as a failure of its caller (the client IP);
+ * past `authFailuresPerMinute` the caller gets 429 before any key it presents is looked at, so
+ * guessing keys stops there. The count is read with the key (one request) and written only on a
+ * failure: a merchant's own requests pay nothing for it. A malformed key costs no store access.
+ */
+export async function authenticateApiKey(deps: Dependencies, apiKey: string, callerIp: string): Promise<string> {
   if (!API_KEY_PATTERN.test(apiKey)) throw errors.invalidApiKey();
-  const record = await deps.store.findApiKey(hashApiKey(apiKey));
-  if (!record || record.revokedAt !== null) throw errors.invalidApiKey();
+  const failures = authFailureWindow(deps, callerIp);
+  const nowMs = deps.clock.now().getTime();
+  const { record, callerFailures } = await deps.store.findApiKey(hashApiKey(apiKey), { failures, nowMs });
+  if (callerFailures >= failures.limit) throw errors.rateLimited(retryAfter(failures, nowMs));
+  if (!record || record.revokedAt !== null) {
+    await deps.rateLimiter.hit([failures], nowMs);
+    throw errors.invalidApiKey();
+  }
   return record.merchantId;
+}
+
+function authFailureWindow(deps: Dependencies, callerIp: string): RateWindow {
+  return { key: `auth-failure:${callerIp}`, limit: deps.settings.rateLimits.authFailuresPerMinute, windowSeconds: 60 };
+}
+
+function retryAfter(window: RateWindow, nowMs: number): number {
+  return Math.max(1, Math.ceil((Math.floor(nowMs / 1000 / window.windowSeconds) + 1) * window.windowSeconds - nowMs / 1000));
+}
+
+/**
+ * Operator requests are counted per client IP before the operator is checked (they are few), and
+ * refused past `adminPerMinute`: guessing the operator key is throttled like guessing API keys.
+ */
+export async function limitAdminCaller(deps: Dependencies, callerIp: string): Promise<void> {
+  const window: RateWindow = { key: `admin:${callerIp}`, limit: deps.settings.rateLimits.adminPerMinute, windowSeconds: 60 };
+  const nowMs = deps.clock.now().getTime();
+  const decision = await deps.rateLimiter.hit([window], nowMs);
+  if (!decision.allowed) throw errors.rateLimited(retryAfter(window, nowMs));
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { authenticateApiKey } from '../commands/merchants.ts';
+import { authenticateApiKey, limitAdminCaller } from '../commands/merchants.ts';
 import { ApiError, errors } from '../domain/errors.ts';
 import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -88,12 +88,13 @@ export const authenticate = (): Middleware => ({
       case 'client_secret':
         return;
       case 'admin':
+        await limitAdminCaller(state.deps, request.event.requestContext.http.sourceIp);
         if (!state.deps.isAdmin(request.event)) throw errors.invalidApiKey();
         return;
       case 'api_key': {
         const key = presentedApiKey(request.event);
         if (key === undefined) throw errors.missingApiKey();
-        state.merchantId = await authenticateApiKey(state.deps, key);
+        state.merchantId = await authenticateApiKey(state.deps, key, request.event.requestContext.http.sourceIp);
         return;
       }
     }

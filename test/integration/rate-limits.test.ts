@@ -12,7 +12,7 @@ let deps: TestDependencies;
 
 beforeAll(async () => {
   deps = await testDependencies();
-  deps.settings.rateLimits = { paymentPerSecond: 3, paymentPerHour: 5, transactionPerSecond: 2, publicPerSecond: 50 };
+  deps.settings.rateLimits = { paymentPerSecond: 3, paymentPerHour: 5, transactionPerSecond: 2, publicPerSecond: 50, authFailuresPerMinute: 1000, adminPerMinute: 1000 };
   deps.clock.set(new Date('2026-11-24T10:00:00.000Z'));
 });
 

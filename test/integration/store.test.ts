@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { endpoint as authorizeEndpoint } from '../../functions/payments/authorize-payment.ts';
 import { createMerchant, hashApiKey, revokeApiKey, issueApiKey, authenticateApiKey } from '../../shared/commands/merchants.ts';
@@ -138,23 +139,44 @@ describe('transaction lists', () => {
 describe('merchants and API keys', () => {
   it('stores a key only as its hash, and a revoked key stops authenticating at once', async () => {
     const { merchant, key } = await createMerchant(deps, 'Key Merchant');
-    const record = await deps.store.findApiKey(hashApiKey(key.apiKey));
+    const { record } = await deps.store.findApiKey(hashApiKey(key.apiKey));
     expect(record?.merchantId).toBe(merchant.id);
     expect(JSON.stringify(record)).not.toContain(key.apiKey);
-    expect(await authenticateApiKey(deps, key.apiKey)).toBe(merchant.id);
+    expect(await authenticateApiKey(deps, key.apiKey, '192.0.2.1')).toBe(merchant.id);
 
     const second = await issueApiKey(deps, merchant.id);
-    expect(await authenticateApiKey(deps, second.key.apiKey)).toBe(merchant.id);
+    expect(await authenticateApiKey(deps, second.key.apiKey, '192.0.2.1')).toBe(merchant.id);
     await revokeApiKey(deps, merchant.id, key.record.id);
-    await expect(authenticateApiKey(deps, key.apiKey)).rejects.toMatchObject({ code: 'invalid_api_key' });
-    expect(await authenticateApiKey(deps, second.key.apiKey)).toBe(merchant.id);
+    await expect(authenticateApiKey(deps, key.apiKey, '192.0.2.1')).rejects.toMatchObject({ code: 'invalid_api_key' });
+    expect(await authenticateApiKey(deps, second.key.apiKey, '192.0.2.1')).toBe(merchant.id);
   });
 
   it('does not let one merchant revoke another merchant’s key', async () => {
     const a = await createMerchant(deps, 'A');
     const b = await createMerchant(deps, 'B');
     await expect(revokeApiKey(deps, b.merchant.id, a.key.record.id)).rejects.toMatchObject({ code: 'resource_not_found' });
-    expect(await authenticateApiKey(deps, a.key.apiKey)).toBe(a.merchant.id);
+    expect(await authenticateApiKey(deps, a.key.apiKey, '192.0.2.1')).toBe(a.merchant.id);
+  });
+
+  it('stops a client guessing keys: past its failures of the minute it is refused before any key it presents is looked at', async () => {
+    const { merchant, key } = await createMerchant(deps, 'Guessed Merchant');
+    deps.settings.rateLimits.authFailuresPerMinute = 5;
+    try {
+      const guesser = `198.51.100.${Math.floor(Math.random() * 250)}`;
+      const guess = () => `sk_test_${randomBytes(24).toString('hex').slice(0, 32)}`;
+      for (let i = 0; i < 5; i++) await expect(authenticateApiKey(deps, guess(), guesser)).rejects.toMatchObject({ code: 'invalid_api_key' });
+      await expect(authenticateApiKey(deps, guess(), guesser)).rejects.toMatchObject({ code: 'rate_limit_exceeded', status: 429 });
+      // Even a real key, from that client, this minute: the guess is not evaluated, so it cannot be confirmed.
+      await expect(authenticateApiKey(deps, key.apiKey, guesser)).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+      // Another client is not affected; the next minute, the guesser may try again.
+      expect(await authenticateApiKey(deps, key.apiKey, '203.0.113.9')).toBe(merchant.id);
+      deps.clock.advance(60_000);
+      expect(await authenticateApiKey(deps, key.apiKey, guesser)).toBe(merchant.id);
+      // A merchant's own successes count nothing.
+      for (let i = 0; i < 10; i++) expect(await authenticateApiKey(deps, key.apiKey, guesser)).toBe(merchant.id);
+    } finally {
+      deps.settings.rateLimits.authFailuresPerMinute = 1000;
+    }
   });
 
   it('refuses a key for a merchant that does not exist', async () => {

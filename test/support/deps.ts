@@ -57,7 +57,7 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
     logger: jsonLogger((line) => logLines.push(line), 'debug'),
     fraudRules: DEFAULT_FRAUD_RULES,
     settings: { allowLoopbackUrls: true, authorizationTtlSeconds: 604_800, intentTtlSeconds: 3600, idempotencyTtlSeconds: 86_400, apiKeyPrefix: 'sk_test_', publicUrl: 'http://localhost:3000',
-      rateLimits: { paymentPerSecond: 1000, paymentPerHour: 100_000, transactionPerSecond: 1000, publicPerSecond: 1000 },
+      rateLimits: { paymentPerSecond: 1000, paymentPerHour: 100_000, transactionPerSecond: 1000, publicPerSecond: 1000, authFailuresPerMinute: 1000, adminPerMinute: 1000 },
       webhookRetryDelaysSeconds: [300, 900, 3600, 21600],
       webhookEventTtlSeconds: 86_400,
       eventRetentionSeconds: 30 * 86_400 },

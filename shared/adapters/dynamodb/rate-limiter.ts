@@ -8,6 +8,21 @@ export const STALE_COUNTERS_REMOVED = 60;
 
 const windowStartOf = (nowMs: number, windowSeconds: number) => Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
 
+/** The item counting `window` at `nowMs` (the longest window of a request names the item; it counts in `hits`). */
+export function windowItemKey(window: Pick<RateWindow, 'key' | 'windowSeconds'>, nowMs: number): { pk: string; sk: string } {
+  return { pk: `RATE#${window.key}#${window.windowSeconds}#${windowStartOf(nowMs, window.windowSeconds)}`, sk: 'RATE' };
+}
+
+/** What the item of a single window has counted so far (its `hits`). */
+export function countedIn(item: Record<string, unknown> | undefined): number {
+  return Number(item?.['hits'] ?? 0);
+}
+
+/** When the window counting at `nowMs` ends, in epoch seconds. */
+export function windowResetOf(window: Pick<RateWindow, 'windowSeconds'>, nowMs: number): number {
+  return windowStartOf(nowMs, window.windowSeconds) + window.windowSeconds;
+}
+
 /**
  * Fixed-window counters in the table, every window of a request in ONE item and ONE conditional
  * update (one write request, one write unit), refused as a whole once any window is full, so the
@@ -71,7 +86,7 @@ export class DynamoDbRateLimiter implements RateLimiter {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `RATE#${longest.key}#${longest.windowSeconds}#${itemStart}`, sk: 'RATE' },
+          Key: windowItemKey(longest, nowMs),
           UpdateExpression: `ADD ${add} SET #ttl = :ttl${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,

@@ -2,7 +2,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { PaygateEvent } from '../../domain/events.ts';
 import type { PaymentIntent } from '../../domain/intents.ts';
@@ -17,14 +17,17 @@ import {
   type IdempotencyLock,
   type IdempotencyPart,
   type IntentChange,
+  type KeyLookup,
   type Merchant,
   type Page,
   type PaymentCommit,
+  type RateWindow,
   type Store,
   type StoredAnswer,
   type TransactionQuery,
 } from '../../ports.ts';
 import { dueAttributes, OutboxStore } from './outbox-store.ts';
+import { countedIn, windowItemKey } from './rate-limiter.ts';
 import { TABLE } from './table.ts';
 import { cancellationReasons, keys, storedAnswerOf, strip, type Item, type TransactItem } from './table-access.ts';
 
@@ -111,9 +114,24 @@ export class DynamoDbStore extends OutboxStore implements Store {
     return true;
   }
 
-  async findApiKey(keyHash: string): Promise<ApiKeyRecord | null> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(keyHash) }));
-    return Item ? strip<ApiKeyRecord>(Item) : null;
+  async findApiKey(keyHash: string, caller?: { failures: RateWindow; nowMs: number }): Promise<KeyLookup> {
+    const keyItem = keys.apiKey(keyHash);
+    if (!caller) {
+      const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyItem }));
+      return { record: Item ? strip<ApiKeyRecord>(Item) : null, callerFailures: 0 };
+    }
+    // One read request for both: the key, and how often its caller failed lately.
+    const counter = windowItemKey(caller.failures, caller.nowMs);
+    const found: Item[] = [];
+    let wanted: Item[] | undefined = [keyItem, counter];
+    for (let attempt = 0; wanted?.length; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 6)));
+      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }));
+      found.push(...(out.Responses?.[this.tableName] ?? []));
+      wanted = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    const record = found.find((item) => item['pk'] === keyItem.pk);
+    return { record: record ? strip<ApiKeyRecord>(record) : null, callerFailures: countedIn(found.find((item) => item['pk'] === counter.pk)) };
   }
 
   // ---------- payments and transactions ----------
