@@ -1,13 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteSpec } from '../../shared/routes.ts';
-import type { StageConfig } from './stage.ts';
+import { routeThrottle, type StageConfig, type Throttle } from './stage.ts';
 
 export interface PaygateApiProps {
   stage: StageConfig;
@@ -26,10 +26,12 @@ export class PaygateApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   private readonly iamAuthorizer = new HttpIamAuthorizer();
+  private readonly stageConfig: StageConfig;
 
   constructor(scope: Construct, id: string, props: PaygateApiProps) {
     super(scope, id);
     const { stage } = props;
+    this.stageConfig = stage;
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: stage.prefix,
@@ -96,7 +98,22 @@ export class PaygateApi extends Construct {
       authorizer: route.auth === 'admin' ? this.iamAuthorizer : undefined,
     });
     if (!httpRoute) throw new Error(`no route created for ${routeName}`);
+    this.throttleRoute(`${route.method} ${route.path}`, httpRoute, routeThrottle(route, this.stageConfig));
     return httpRoute;
+  }
+
+  /**
+   * A route's own throttle (`routeThrottle`), as the stage's RouteSettings: HTTP APIs throttle per
+   * route, so an abusive client of one route class cannot use up the payment routes' share. The
+   * stage is deployed after the route (a route setting must name an existing route).
+   */
+  private throttleRoute(routeKey: string, httpRoute: HttpRoute, throttle: Throttle | undefined): void {
+    if (!throttle) return;
+    const stage = this.stage.node.defaultChild as CfnStage;
+    // RouteSettings is a JSON map in CloudFormation (typed `any`): its keys are written as CloudFormation spells them.
+    const settings = (stage.routeSettings ?? {}) as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    stage.routeSettings = { ...settings, [routeKey]: { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit } };
+    this.stage.node.addDependency(httpRoute);
   }
 
   /**
@@ -105,7 +122,9 @@ export class PaygateApi extends Construct {
    * key first, and answers CORS preflights itself.
    */
   addDefaultRoute(integration: HttpLambdaIntegration): HttpRoute {
-    return new HttpRoute(this, 'DefaultRoute', { httpApi: this.httpApi, routeKey: HttpRouteKey.DEFAULT, integration });
+    const route = new HttpRoute(this, 'DefaultRoute', { httpApi: this.httpApi, routeKey: HttpRouteKey.DEFAULT, integration });
+    this.throttleRoute('$default', route, routeThrottle({ auth: 'none', rateLimit: null }, this.stageConfig));
+    return route;
   }
 
   /** The execute-api ARN an operator's IAM policy grants `execute-api:Invoke` on. */

@@ -153,6 +153,26 @@ describe('the HTTP API', () => {
     });
   });
 
+  it('gives operator, browser, health and unknown routes throttles of their own, so no one of them can use up the payment routes\' share', () => {
+    const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    const settings = stage.Properties['RouteSettings'] as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const throttled = (key: string) => settings[key] && { rateLimit: settings[key].ThrottlingRateLimit, burstLimit: settings[key].ThrottlingBurstLimit };
+    for (const route of Object.values(ROUTES)) {
+      const key = `${route.method} ${route.path}`;
+      if (route.auth === 'admin') expect(throttled(key), key).toEqual({ rateLimit: 5, burstLimit: 10 });
+      else if (route.auth === 'client_secret' || route.rateLimit === 'public') expect(throttled(key), key).toEqual({ rateLimit: 20, burstLimit: 40 });
+      else if (route.auth === 'none') expect(throttled(key), key).toEqual({ rateLimit: 10, burstLimit: 20 });
+      else expect(throttled(key), key).toBeUndefined();
+    }
+    expect(throttled('$default')).toEqual({ rateLimit: 10, burstLimit: 20 });
+    // Every key names a route of the API, and the stage is deployed after them.
+    const routeKeys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties['RouteKey']);
+    expect(routeKeys).toEqual(expect.arrayContaining(Object.keys(settings)));
+    const dependsOn = (resources[stageId] as unknown as { DependsOn?: string[] }).DependsOn ?? [];
+    const routeIds = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => Object.keys(settings).includes(r.Properties['RouteKey'] as string)).map(([id]) => id);
+    expect(dependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('allows CORS for the browser routes without credentials, API keys or signatures', () => {
     const [, api] = ofType('AWS::ApiGatewayV2::Api')[0]!;
     const cors = api.Properties['CorsConfiguration'] as { AllowHeaders: string[]; AllowCredentials: boolean; AllowMethods: string[] };
