@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement, StarPrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { RouteSpec } from '../../shared/routes.ts';
@@ -17,6 +17,39 @@ export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; finger
 };
 
 /**
+ * What the account (its key administrators) may do with a card key: manage it, never use it. No
+ * `kms:*`, no `kms:CreateGrant` (a grant to oneself would be use), so an IAM policy that allows
+ * `kms:Decrypt` on `*` (AdministratorAccess, PowerUser...) opens nothing: KMS lets a principal use
+ * a key only if the key policy itself allows it, and these key policies name the functions.
+ */
+export const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/** A key policy that lets the account administer the key and nobody use it (use is added per function, by name). */
+function administrationOnly(): PolicyDocument {
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({ sid: 'KeyAdministrationWithoutUse', principals: [new AccountRootPrincipal()], actions: KEY_ADMINISTRATION_ACTIONS, resources: ['*'] }),
+    ],
+  });
+}
+
+/**
  * The keys of card data, apart from every other key so that only the functions the route table
  * gives `cardAccess`, and the worker shared/workers.ts gives `vault`, can use them
  * (KmsKeyService in shared/adapters/kms):
@@ -31,13 +64,22 @@ export class CardKeys extends Construct {
     super(scope, id);
     const { stage } = props;
     this.cardKey = new Key(this, 'CardKey', {
+      // No function seals or opens a card today: nobody may decrypt with it, whatever IAM says.
+      policy: administrationOnly(),
       alias: `alias/${stage.prefix}/card`,
       description: `Paygate ${stage.name}: wraps the data keys of card numbers`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(stage.keyPendingWindowDays),
       removalPolicy: stage.removalPolicy,
     });
+    // And should an edit of the policy ever allow more, Decrypt stays refused to every principal
+    // (Paygate.js tokens, which pay later, will narrow this to the functions that charge them).
+    this.cardKey.addToResourcePolicy(
+      new PolicyStatement({ sid: 'NoDecryptForAnyone', effect: Effect.DENY, principals: [new StarPrincipal()], actions: ['kms:Decrypt'], resources: ['*'] }),
+    );
     this.fingerprintKey = new Key(this, 'FingerprintKey', {
+      // GenerateMac for the functions `grant` names, and nobody else.
+      policy: administrationOnly(),
       alias: `alias/${stage.prefix}/card-fingerprint`,
       description: `Paygate ${stage.name}: HMAC key deriving the per-merchant card fingerprint secrets`,
       keySpec: KeySpec.HMAC_256,
@@ -55,10 +97,15 @@ export class CardKeys extends Construct {
    * webhook worker's) is the MAC only. No function may seal or decrypt today: no card number is
    * kept, and every other secret is derived.
    */
-  grant(grantee: IGrantable, access: CardAccess): void {
+  grant(grantee: IRole, access: CardAccess): void {
     const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];
-    if (cardKey.length > 0) this.cardKey.grant(grantee, ...cardKey);
-    if (fingerprintKey.length > 0) this.fingerprintKey.grant(grantee, ...fingerprintKey);
+    for (const [key, actions] of [[this.cardKey, cardKey], [this.fingerprintKey, fingerprintKey]] as const) {
+      if (actions.length === 0) continue;
+      // In the role's policy (what the role may do) and in the key's (what the key lets it do:
+      // the key policy trusts no IAM policy by itself).
+      key.grant(grantee, ...actions);
+      key.addToResourcePolicy(new PolicyStatement({ principals: [grantee.grantPrincipal], actions: [...actions], resources: ['*'] }));
+    }
   }
 
   /**

@@ -249,6 +249,43 @@ describe('the KMS keys', () => {
     expect(resources[fingerprintKeyId()]!.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
   });
 
+  const keyPolicy = (id: string) => (resources[id]!.Properties['KeyPolicy'] as { Statement: Statement[] }).Statement;
+  const USE_ACTIONS = ['kms:*', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey', 'kms:GenerateDataKey*', 'kms:GenerateMac', 'kms:CreateGrant', 'kms:Create*'];
+
+  it.each([['card', cardKeyId], ['fingerprint', fingerprintKeyId]] as const)(
+    'let the account administer the %s key but not use it: an IAM policy allowing kms:* on * opens nothing',
+    (_, keyId) => {
+      const statements = keyPolicy(keyId());
+      const account = statements.filter((st) => JSON.stringify(st.Principal).includes(':root'));
+      expect(account).toHaveLength(1);
+      expect(account[0]!.Effect).toBe('Allow');
+      expect(actionsOf(account[0]!).filter((a) => USE_ACTIONS.includes(a))).toEqual([]);
+      expect(actionsOf(account[0]!)).toEqual(expect.arrayContaining(['kms:Put*', 'kms:ScheduleKeyDeletion', 'kms:Describe*']));
+    },
+  );
+
+  it('let nobody use the card key, and refuse kms:Decrypt with it to every principal', () => {
+    const statements = keyPolicy(cardKeyId());
+    const allowsUse = statements.filter((st) => st.Effect === 'Allow' && actionsOf(st).some((a) => USE_ACTIONS.includes(a)));
+    expect(allowsUse).toEqual([]);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt' }));
+  });
+
+  it('let exactly the functions that derive MACs use the fingerprint key, and only for GenerateMac', () => {
+    const users = keyPolicy(fingerprintKeyId()).filter((st) => st.Effect === 'Allow' && !JSON.stringify(st.Principal).includes(':root'));
+    expect(users.every((st) => JSON.stringify(actionsOf(st)) === JSON.stringify(['kms:GenerateMac']))).toBe(true);
+    const principals = users.flatMap((st) => {
+      const aws = (st.Principal as { AWS: unknown }).AWS;
+      return Array.isArray(aws) ? aws : [aws];
+    });
+    const expected = [
+      ...ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === 'mac').map(([name]) => arnOf(roleId(name))),
+      arnOf(logicalId(synth.stack.outbox.worker.role)),
+    ];
+    expect(principals).toHaveLength(expected.length);
+    expect(principals).toEqual(expect.arrayContaining(expected));
+  });
+
   it('let the Logs service use the data key only for this stage’s log groups', () => {
     const policy = resources[dataKeyId()]!.Properties['KeyPolicy'] as { Statement: Statement[] };
     const logs = policy.Statement.find((s) => JSON.stringify(s).includes('logs.'))!;

@@ -45,6 +45,8 @@ export interface Statement {
   Action: string | string[];
   Resource: unknown;
   Condition?: unknown;
+  /** Key policies (resource policies) name who the statement is for. */
+  Principal?: unknown;
 }
 
 /** Every statement of the IAM policies attached to a role (by its logical id). */
