@@ -25,6 +25,8 @@ export interface RouteSpec {
   cardAccess?: 'mac';
   /** The body may carry a card: its number and CVV enter the idempotency request hash only as a keyed MAC. */
   takesCards?: true;
+  /** Changes nothing in the store but its counters (rate limits): its function may not put or delete items. */
+  readsOnly?: true;
   /** `/health`: reads the store's one health item (and nothing else) to know the table answers. */
   probesStore?: true;
 }
@@ -37,28 +39,28 @@ export const ROUTES = {
   capturePayment: { method: 'POST', path: '/api/v1/payments/{id}/capture', handler: 'payments/capture-payment', auth: 'api_key', rateLimit: 'payment' },
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
-  getPayment: { method: 'GET', path: '/api/v1/payments/{id}', handler: 'payments/get-payment', auth: 'api_key', rateLimit: 'payment' },
+  getPayment: { method: 'GET', path: '/api/v1/payments/{id}', handler: 'payments/get-payment', auth: 'api_key', rateLimit: 'payment', readsOnly: true },
 
   createPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents', handler: 'intents/create-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
-  getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
+  getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', readsOnly: true },
   cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
-  getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
+  getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', readsOnly: true },
   confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', takesCards: true },
-  checkoutPage: { method: 'GET', path: '/checkout/{id}', handler: 'checkout/get-checkout-page', auth: 'none', rateLimit: 'public' },
-  checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac' },
-  checkoutAsset: { method: 'GET', path: '/checkout/assets/{file}', handler: 'checkout/get-checkout-asset', auth: 'none', rateLimit: 'public' },
+  checkoutPage: { method: 'GET', path: '/checkout/{id}', handler: 'checkout/get-checkout-page', auth: 'none', rateLimit: 'public', readsOnly: true },
+  checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', readsOnly: true },
+  checkoutAsset: { method: 'GET', path: '/checkout/assets/{file}', handler: 'checkout/get-checkout-asset', auth: 'none', rateLimit: 'public', readsOnly: true },
 
-  getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction' },
-  listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction' },
+  getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
+  listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 
   createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
-  listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction' },
+  listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
   rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
-  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction' },
+  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
-  listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction' },
-  getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction' },
+  listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
+  getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 
   createMerchant: { method: 'POST', path: '/api/admin/merchants', handler: 'admin/create-merchant', auth: 'admin', rateLimit: null },
   createApiKey: { method: 'POST', path: '/api/admin/merchants/{id}/api-keys', handler: 'admin/create-api-key', auth: 'admin', rateLimit: null },

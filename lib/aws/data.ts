@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ServicePrincipal, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
@@ -16,6 +16,14 @@ export interface PaygateDataProps {
  * The data at rest: the one DynamoDB table and the project's data key, which encrypts the table
  * and the log groups. Card numbers have keys of their own (CardKeys).
  */
+/** The item-level DynamoDB actions a function may be given (`PaygateData.grantItemActions`). */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+/** What a route that reads sends: key lookups (GetItem, BatchGetItem), lists (Query), and its counters (UpdateItem: rate limits, failed authentications). */
+export const READING_ROUTE_ACTIONS: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'];
+/** What a route that changes something adds: puts, deletes and condition checks (in its transactions, its idempotency claim and release). */
+export const WRITING_ROUTE_ACTIONS: readonly TableAction[] = [...READING_ROUTE_ACTIONS, 'PutItem', 'DeleteItem', 'ConditionCheckItem'];
+
 export class PaygateData extends Construct {
   readonly table: Table;
   readonly dataKey: Key;
@@ -80,6 +88,24 @@ export class PaygateData extends Construct {
           : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: index.Projection?.NonKeyAttributes ?? [] }),
       });
     }
+  }
+
+  /**
+   * Exactly these item actions on the table and its indexes (no Scan, no BatchWriteItem, no
+   * DescribeTable: what grantReadWriteData would add), and the table key's use through DynamoDB
+   * only (`kms:ViaService`): the key encrypts the table, no function encrypts anything with it.
+   */
+  grantItemActions(role: IRole, actions: readonly TableAction[]): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn, `${this.table.tableArn}/index/*`] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        resources: [this.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /**

@@ -44,7 +44,7 @@ export function suppressDefaultRouteFindings(httpRoute: HttpRoute): void {
   ]);
 }
 
-/** IAM5 on what grantReadWriteData gives a function for the CMK-encrypted table. */
+/** IAM5 on a function's item actions on the CMK-encrypted table (PaygateData.grantItemActions). */
 export function suppressTableGrantFindings(role: Role): void {
   NagSuppressions.addResourceSuppressions(
     role,
@@ -52,13 +52,13 @@ export function suppressTableGrantFindings(role: Role): void {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          "grantReadWriteData names the table's indexes as <table>/index/*: they are exactly this table's GSIs (gsi1, gsi2 of shared/adapters/dynamodb/table.ts), nothing else.",
+          "The table's indexes are named as <table>/index/*: they are exactly this table's GSIs (gsi1, gsi2 and due of shared/adapters/dynamodb/table.ts), nothing else.",
         appliesTo: [{ regex: '/^Resource::<.*Table[0-9A-F]{8}\\.Arn>\\/index\\/\\*$/g' }],
       },
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          "kms:ReEncrypt* and kms:GenerateDataKey* are what grantReadWriteData gives on the table's own key (the data key) so that DynamoDB can encrypt and decrypt items for the function; the resource is that one key ARN.",
+          "kms:ReEncrypt* and kms:GenerateDataKey* on the table's own key (the data key), only through DynamoDB (kms:ViaService), so that DynamoDB can encrypt and decrypt items for the function; the resource is that one key ARN.",
         appliesTo: ['Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*'],
       },
     ],

@@ -169,7 +169,9 @@ export class PaygateOutbox extends Construct {
       constants: props.constants,
       timeout: WORKER_TIMEOUT,
     });
-    table.grantReadWriteData(this.worker.role);
+    // Reads events, endpoints, deliveries and payments; writes deliveries, their next attempts and
+    // expiries (transactions); completes due items.
+    data.grantItemActions(this.worker.role, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem']);
     suppressTableGrantFindings(this.worker.role);
     cardKeys.grant(this.worker.role, workerSpec.vault);
     this.worker.function.addEventSource(
@@ -191,7 +193,7 @@ export class PaygateOutbox extends Construct {
     });
     // Query the work index and lease items (table read/write); enqueue them. Only overdue work
     // is swept, so it never schedules: no StartExecution.
-    table.grantReadWriteData(this.sweeper.role);
+    data.grantItemActions(this.sweeper.role, ['Query', 'UpdateItem']);
     suppressTableGrantFindings(this.sweeper.role);
     this.sweeper.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.workQueue.queueArn] }));
     new Rule(this, 'SweepSchedule', {

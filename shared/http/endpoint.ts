@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { Dependencies } from '../dependencies.ts';
 import { ApiError, errors } from '../domain/errors.ts';
-import type { IdempotentAnswer, StoredAnswer } from '../ports.ts';
+import type { IdempotentAnswer, Store, StoredAnswer } from '../ports.ts';
 import type { RouteSpec } from '../routes.ts';
 import type { AnswerRenderer } from './idempotency.ts';
 import { authenticate, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
@@ -121,8 +121,11 @@ interface Presented {
  * (errors, body, auth, limits, validation, idempotency) inside a wrapper that stamps the request
  * id and writes the one structured log line of the request.
  */
-export function buildHandler(spec: AnyEndpoint, deps: Dependencies): (event: HttpEvent, context?: Context) => Promise<HttpResult> {
+export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: HttpEvent, context?: Context) => Promise<HttpResult> {
   const successStatus = spec.successStatus ?? 200;
+  // What IAM gives a read-only route in AWS (no put, no delete), enforced here too, so that the
+  // local gateway and the tests fail the way AWS would if such a route ever wrote.
+  const deps: Dependencies = spec.route.readsOnly ? { ...allDeps, store: readOnly(allDeps.store) } : allDeps;
 
   // One rendering per result: the commit part and the live answer share it (and its secret derivations).
   const presented = new WeakMap<object, Promise<Presented>>();
@@ -242,4 +245,34 @@ function presentedClientSecret(event: HttpEvent, body: unknown): string | undefi
     return (body as Record<string, string>)['client_secret'];
   }
   return event.queryStringParameters?.['client_secret'] ?? header(event, 'x-client-secret');
+}
+
+/** The store methods that only read: a `readsOnly` route may call these and no other. */
+const READING_STORE_METHODS: ReadonlySet<keyof Store> = new Set<keyof Store>([
+  'ping',
+  'getMerchant',
+  'findApiKey',
+  'getPayment',
+  'getTransaction',
+  'listTransactions',
+  'getIntent',
+  'getEvent',
+  'listEvents',
+  'getWebhookEndpoint',
+  'listWebhookEndpoints',
+  'getDelivery',
+  'listDeliveries',
+]);
+
+function readOnly(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (!READING_STORE_METHODS.has(property as keyof Store)) {
+        return () => Promise.reject(new Error(`a read-only route may not call the store's ${String(property)}`));
+      }
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
 }
