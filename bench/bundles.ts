@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, PROJECT_ROOT, type SdkVariant } from '../lib/aws/bundling.ts';
+import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, PROJECT_ROOT, SERVICE_FREE_BUNDLE_BUDGET_BYTES, SERVICE_FREE_HANDLERS, type SdkVariant } from '../lib/aws/bundling.ts';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -107,6 +107,10 @@ try {
         : ': NOT the faster variant on this run; rerun with more --runs, and switch LAMBDA_BUNDLING.bundleAwsSdk if it holds.'),
   );
   console.log(`largest bundle of the stack's variant: ${largest.toFixed(0)} KiB (budget ${(BUNDLE_SIZE_BUDGET_BYTES / 1024).toFixed(0)} KiB)`);
+  for (const handler of SERVICE_FREE_HANDLERS) {
+    const kib = rows.find((r) => r.handler === handler)![chosen].kib;
+    console.log(`calls no AWS service: ${handler} ${kib.toFixed(0)} KiB (budget ${(SERVICE_FREE_BUNDLE_BUDGET_BYTES / 1024).toFixed(0)} KiB)`);
+  }
 } finally {
   rmSync(workdir, { recursive: true, force: true });
 }

@@ -1,7 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Settings } from './dependencies.ts';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+// zod/mini (its functional form): every function reads its configuration here, and the small
+// build keeps zod out of the functions that validate nothing else (the `$default` one).
+const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), fallback);
 const seconds = positiveInt;
 
 /** The environment both runtimes read (API.md, "The local gateway"); the CDK stack sets the same names. */
@@ -15,21 +17,30 @@ export const EnvironmentSchema = z.object({
   RATE_LIMIT_PUBLIC_PER_SECOND: positiveInt(50),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt(20),
   RATE_LIMIT_ADMIN_PER_MINUTE: positiveInt(60),
-  WEBHOOK_RETRY_DELAYS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/, 'a comma-separated list of seconds')
-    .default('300,900,3600,21600')
-    .transform((list) => list.split(',').map(Number)),
+  WEBHOOK_RETRY_DELAYS: z.pipe(
+    z._default(z.string().check(z.regex(/^\d+(,\d+)*$/)), '300,900,3600,21600'),
+    z.transform((list: string) => list.split(',').map(Number)),
+  ),
   WEBHOOK_EVENT_TTL_SECONDS: seconds(86_400),
-  PAYGATE_STAGE: z.enum(['test', 'live']).default('test'),
-  PAYGATE_PUBLIC_URL: z.string().url().optional(),
+  PAYGATE_STAGE: z._default(z.enum(['test', 'live']), 'test'),
+  PAYGATE_PUBLIC_URL: z.optional(z.url()),
 });
+
+/** What each variable must be, said to the operator who set it wrong. */
+const EXPECTED: Partial<Record<keyof z.infer<typeof EnvironmentSchema>, string>> = {
+  WEBHOOK_RETRY_DELAYS: 'a comma-separated list of seconds, e.g. 300,900,3600,21600',
+  PAYGATE_STAGE: 'test or live',
+  PAYGATE_PUBLIC_URL: 'an absolute URL, e.g. https://pay.example.com',
+};
 
 export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): Settings {
   const parsed = EnvironmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]) as keyof typeof EXPECTED;
+      return `${name} must be ${EXPECTED[name] ?? 'a whole number above 0'}`;
+    });
+    throw new Error(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
   const e = parsed.data;
   return {

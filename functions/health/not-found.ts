@@ -1,8 +1,7 @@
-import * as z from 'zod';
 import { errors } from '../../shared/domain/errors.ts';
 import { defineEndpoint } from '../../shared/http/endpoint.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
-import { lambdaHandler } from '../../shared/runtime/aws.ts';
+import { serviceFreeLambdaHandler } from '../../shared/runtime/aws-service-free.ts';
 
 /**
  * The API's `$default` route in AWS: every method and path that no route of the table matches.
@@ -15,10 +14,11 @@ export const NOT_FOUND_ROUTE = { method: 'GET', path: '$default', handler: 'heal
 export const endpoint = defineEndpoint({
   route: NOT_FOUND_ROUTE,
   // Any JSON body: an unknown route is a 404 whatever it is sent, not a body validation error.
-  body: z.unknown(),
+  ignoresBody: true,
   run: async () => {
     throw errors.notFound('route');
   },
 });
 
-export const handler = lambdaHandler(endpoint);
+// It calls no AWS service: its bundle carries no SDK.
+export const handler = serviceFreeLambdaHandler(endpoint);

@@ -53,6 +53,12 @@ export function handlerEntry(handler: string): string {
  */
 export const BUNDLE_SIZE_BUDGET_BYTES = 600 * 1024;
 
+/** A function that calls no AWS service (`$default`) carries no SDK and no full zod: at most this (the lean-core issue's budget). */
+export const SERVICE_FREE_BUNDLE_BUDGET_BYTES = 60 * 1024;
+
+/** The handlers that call no AWS service (built on shared/runtime/aws-service-free.ts): `$default`'s. */
+export const SERVICE_FREE_HANDLERS: readonly string[] = ['health/not-found' satisfies (typeof NOT_FOUND_ROUTE)['handler']];
+
 /** What is fixed at build time in the bundles (esbuild `define`), built once per synth by bin/cdk.ts. */
 export interface BundleConstants {
   /** The hosted checkout page's script and style (lib/checkout-build.ts). */

@@ -7,7 +7,7 @@ import type { IdempotentAnswer, Store, StoredAnswer } from '../ports.ts';
 import type { RouteSpec } from '../routes.ts';
 import type { AnswerRenderer } from './idempotency.ts';
 import { authenticate, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
-import { describeFirstIssue } from './schemas.ts';
+import { describeFirstIssue } from './validation-problems.ts';
 import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
 type Schema = z.ZodType;
@@ -70,6 +70,8 @@ export interface EndpointSpec<B extends Schema | undefined, P extends Schema | u
   params?: P;
   query?: Q;
   successStatus?: number;
+  /** Any JSON body is accepted and not validated (the `$default` route: an unknown route is a 404, whatever it is sent). */
+  ignoresBody?: true;
   /** For answers stored with a placeholder in place of a secret: puts it back on replay. */
   revealStoredAnswer?: (deps: Dependencies, merchantId: string, body: string) => Promise<string>;
   run(input: EndpointInput<Out<B>, Out<P>, Out<Q>>): Promise<R>;
@@ -157,7 +159,7 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
       before: (request) => {
         const state = request.context.paygate;
         state.input = {
-          body: parse(spec.body, state.body, 'body'),
+          body: spec.ignoresBody ? undefined : parse(spec.body, state.body, 'body'),
           params: parse(spec.params, request.event.pathParameters, 'path'),
           query: parse(spec.query, request.event.queryStringParameters, 'query'),
         };

@@ -4,7 +4,8 @@ import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.ts';
 import { StepFunctionsScheduler } from '../adapters/stepfunctions/step-functions-scheduler.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { EventQueue, Scheduler } from '../ports.ts';
-import { required, sharedAwsDependencies } from './aws.ts';
+import { sharedAwsDependencies } from './aws.ts';
+import { required } from './aws-basics.ts';
 
 /**
  * The workers' composition root: the shared adapters plus the SQS work queue and the Step

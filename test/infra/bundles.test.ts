@@ -20,7 +20,7 @@ import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { WORKERS } from '../../shared/workers.ts';
 import { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
-import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING } from '../../lib/aws/bundling.ts';
+import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, SERVICE_FREE_BUNDLE_BUDGET_BYTES, SERVICE_FREE_HANDLERS } from '../../lib/aws/bundling.ts';
 import { PaygateFunction } from '../../lib/aws/paygate-function.ts';
 import { stageConfig } from '../../lib/aws/stage.ts';
 
@@ -79,6 +79,12 @@ describe('every handler bundle', () => {
 
   it.each(HANDLERS)('%s stays under the size budget', (handler) => {
     expect(statSync(bundle(handler)).size).toBeLessThanOrEqual(BUNDLE_SIZE_BUDGET_BYTES);
+  });
+
+  it.each(SERVICE_FREE_HANDLERS)('%s calls no AWS service: no SDK in its bundle, and under 60 KiB', (handler) => {
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`${handler}.mjs`))![1];
+    expect(Object.keys(output.inputs).filter((input) => /node_modules\/@(aws-sdk|smithy)\//.test(input))).toEqual([]);
+    expect(statSync(bundle(handler)).size).toBeLessThanOrEqual(SERVICE_FREE_BUNDLE_BUDGET_BYTES);
   });
 
   it.each(HANDLERS)('%s imports in plain Node and exports its handler function', (handler) => {

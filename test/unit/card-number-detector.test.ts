@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containsCardNumber, luhnValid } from '../../shared/domain/cards.ts';
-import { CreatePaymentIntentBody, CreateWebhookEndpointBody, CustomerBody, describeFirstIssue, NewPaymentBody } from '../../shared/http/schemas.ts';
+import { CreatePaymentIntentBody, CreateWebhookEndpointBody, CustomerBody, NewPaymentBody } from '../../shared/http/schemas.ts';
+import { describeFirstIssue } from '../../shared/http/validation-problems.ts';
 import { redact } from '../../shared/logger.ts';
 
 const TEST_CARDS = ['4000056655665556', '4242424242424242', '5555555555554444', '378282246310005', '6011111111111117', '3566002020360505', '4000000000000002'];

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import {
-  CaptureBody,
-  describeFirstIssue,
-  ListTransactionsQuery,
-  NewPaymentBody,
-  RefundBody,
-  type FieldProblem,
-} from '../../shared/http/schemas.ts';
+import { CaptureBody, ListTransactionsQuery, NewPaymentBody, RefundBody } from '../../shared/http/schemas.ts';
+import { describeFirstIssue, type FieldProblem } from '../../shared/http/validation-problems.ts';
 
 const CARD = { number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvv: '123' };
 const VALID = { amount: 9999, currency: 'usd', card: CARD };
