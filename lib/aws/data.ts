@@ -21,6 +21,8 @@ export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'Up
 
 /** What a route that reads sends: key lookups (GetItem, BatchGetItem), lists (Query), and its counters (UpdateItem: rate limits, failed authentications). */
 export const READING_ROUTE_ACTIONS: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'];
+/** The only items a read-only route updates: its rate-limit and failed-authentication counters (shared/adapters/dynamodb/rate-limiter.ts). */
+export const COUNTER_KEYS: readonly string[] = ['RATE#*'];
 /** What a route that changes something adds: puts, deletes and condition checks (in its transactions, its idempotency claim and release). */
 export const WRITING_ROUTE_ACTIONS: readonly TableAction[] = [...READING_ROUTE_ACTIONS, 'PutItem', 'DeleteItem', 'ConditionCheckItem'];
 
@@ -95,10 +97,21 @@ export class PaygateData extends Construct {
    * DescribeTable: what grantReadWriteData would add), and the table key's use through DynamoDB
    * only (`kms:ViaService`): the key encrypts the table, no function encrypts anything with it.
    */
-  grantItemActions(role: IRole, actions: readonly TableAction[]): void {
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn, `${this.table.tableArn}/index/*`] }),
-    );
+  grantItemActions(role: IRole, actions: readonly TableAction[], options: { updatesOnly?: readonly string[] } = {}): void {
+    const resources = [this.table.tableArn, `${this.table.tableArn}/index/*`];
+    const { updatesOnly } = options;
+    const unconditioned = updatesOnly ? actions.filter((a) => a !== 'UpdateItem') : actions;
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: unconditioned.map((a) => `dynamodb:${a}`), resources }));
+    if (updatesOnly && actions.includes('UpdateItem')) {
+      // Updates only of the items whose partition keys match (a read-only route: its counters).
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...updatesOnly] } },
+        }),
+      );
+    }
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],

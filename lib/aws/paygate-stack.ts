@@ -8,7 +8,7 @@ import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { PaygateApi } from './api.ts';
 import { NOT_FOUND_HANDLER, type BundleConstants } from './bundling.ts';
 import { CardKeys } from './card-keys.ts';
-import { PaygateData, READING_ROUTE_ACTIONS, WRITING_ROUTE_ACTIONS } from './data.ts';
+import { COUNTER_KEYS, PaygateData, READING_ROUTE_ACTIONS, WRITING_ROUTE_ACTIONS } from './data.ts';
 import { suppressDefaultRouteFindings, suppressRouteFindings, suppressTableGrantFindings } from './nag.ts';
 import { PaygateOutbox } from './outbox.ts';
 import { kebabCase, PaygateFunction } from './paygate-function.ts';
@@ -91,7 +91,8 @@ export class PaygateStack extends Stack {
         constants,
       });
       if (usesTable(route)) {
-        this.data.grantItemActions(routeFunction.role, route.readsOnly ? READING_ROUTE_ACTIONS : WRITING_ROUTE_ACTIONS);
+        if (route.readsOnly) this.data.grantItemActions(routeFunction.role, READING_ROUTE_ACTIONS, { updatesOnly: COUNTER_KEYS });
+        else this.data.grantItemActions(routeFunction.role, WRITING_ROUTE_ACTIONS);
         suppressTableGrantFindings(routeFunction.role);
       } else if (route.probesStore) {
         grantHealthProbe(routeFunction.role, this.data);

@@ -47,16 +47,18 @@ export const ADMIN_ROUTE_THROTTLE: Throttle = { rateLimit: 5, burstLimit: 10 };
 
 /**
  * A route's own throttle, where it must not take the payment routes' share of the stage's:
- * operator routes, the browser routes (checkout, public intents) a fifth of the stage, and the
+ * operator routes, the browser routes (checkout pages, public intent reads) a fifth of the stage, and the
  * routes anyone may call without a secret (`/health`, and `$default`: what scanners hit) a tenth.
  * Merchant routes share the stage's throttle (their per-merchant limits are the functions').
  */
-export function routeThrottle(route: Pick<RouteSpec, 'auth' | 'rateLimit'>, stage: StageConfig): Throttle | undefined {
+export function routeThrottle(route: Pick<RouteSpec, 'auth' | 'rateLimit' | 'takesCards'>, stage: StageConfig): Throttle | undefined {
   const share = (fraction: number): Throttle => ({
     rateLimit: Math.max(1, Math.floor(stage.throttle.rateLimit * fraction)),
     burstLimit: Math.max(1, Math.floor(stage.throttle.burstLimit * fraction)),
   });
   if (route.auth === 'admin') return ADMIN_ROUTE_THROTTLE;
+  // The customer's payment (public confirm) is a payment route: it shares the stage's throttle.
+  if (route.takesCards) return undefined;
   if (route.auth === 'client_secret' || route.rateLimit === 'public') return share(0.2);
   if (route.auth === 'none') return share(0.1);
   return undefined;

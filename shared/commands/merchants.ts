@@ -62,22 +62,26 @@ export async function revokeApiKey(deps: Dependencies, merchantId: string, keyId
 
 /**
  * Resolves a presented key to its merchant: malformed, unknown and revoked keys all look alike.
- * A well-formed key that matches no live key counts as a failure of its caller (the client IP);
- * past `authFailuresPerMinute` the caller gets 429 before any key it presents is looked at, so
- * guessing keys stops there. The count is read with the key (one request) and written only on a
- * failure: a merchant's own requests pay nothing for it. A malformed key costs no store access.
+ * A well-formed key that matches no live key counts as a failure of its caller (the client IP),
+ * read with the key (one request) and written only on a failure, so a merchant's own requests
+ * pay nothing for it. Past `authFailuresPerMinute` such a key gets 429 with Retry-After and is no
+ * longer counted (no write); a live key still works, so nobody sharing the merchant's outbound IP
+ * (a NAT, a serverless platform's pool) can lock the merchant out. What this bounds is the cost
+ * and noise of a guesser (keys are 32+ base62 characters: guessing one is not the risk); the
+ * stage's route throttles and the optional edge WAF bound the rest. A malformed key costs no
+ * store access at all.
  */
 export async function authenticateApiKey(deps: Dependencies, apiKey: string, callerIp: string): Promise<string> {
   if (!API_KEY_PATTERN.test(apiKey)) throw errors.invalidApiKey();
   const failures = authFailureWindow(deps, callerIp);
   const nowMs = deps.clock.now().getTime();
   const { record, callerFailures } = await deps.store.findApiKey(hashApiKey(apiKey), { failures, nowMs });
+  if (record && record.revokedAt === null) return record.merchantId;
   if (callerFailures >= failures.limit) throw errors.rateLimited(retryAfter(failures, nowMs));
-  if (!record || record.revokedAt !== null) {
-    await deps.rateLimiter.hit([failures], nowMs);
-    throw errors.invalidApiKey();
-  }
-  return record.merchantId;
+  // Counted; a burst of failures in flight at once may pass the limit by what is in flight.
+  const counted = await deps.rateLimiter.hit([failures], nowMs);
+  if (!counted.allowed) throw errors.rateLimited(retryAfter(failures, nowMs));
+  throw errors.invalidApiKey();
 }
 
 function authFailureWindow(deps: Dependencies, callerIp: string): RateWindow {

@@ -38,12 +38,14 @@ export const errorResponder = (): Middleware => ({
 });
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/** The store answered but would not serve the request now (throttled): also a 503 to retry. */
+const BUSY_ERRORS = new Set(['TimeoutError', 'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
 
 /** The store (or its network) did not answer: a 503 the caller may retry, not a 500. */
 function storeUnreachable(error: Error | null | undefined): boolean {
   if (!error || error instanceof ApiError) return false;
   const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && UNREACHABLE_CODES.has(code)) || error.name === 'TimeoutError';
+  return (typeof code === 'string' && UNREACHABLE_CODES.has(code)) || BUSY_ERRORS.has(error.name);
 }
 
 /** Reads the body: at most 64 KiB, JSON only. The raw body is never kept in an error or a log. */

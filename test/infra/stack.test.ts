@@ -157,9 +157,10 @@ describe('the HTTP API', () => {
     const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
     const settings = stage.Properties['RouteSettings'] as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
     const throttled = (key: string) => settings[key] && { rateLimit: settings[key].ThrottlingRateLimit, burstLimit: settings[key].ThrottlingBurstLimit };
-    for (const route of Object.values(ROUTES)) {
+    for (const route of Object.values(ROUTES) as RouteSpec[]) {
       const key = `${route.method} ${route.path}`;
       if (route.auth === 'admin') expect(throttled(key), key).toEqual({ rateLimit: 5, burstLimit: 10 });
+      else if (route.takesCards) expect(throttled(key), key).toBeUndefined();
       else if (route.auth === 'client_secret' || route.rateLimit === 'public') expect(throttled(key), key).toEqual({ rateLimit: 20, burstLimit: 40 });
       else if (route.auth === 'none') expect(throttled(key), key).toEqual({ rateLimit: 10, burstLimit: 20 });
       else expect(throttled(key), key).toBeUndefined();
@@ -341,6 +342,11 @@ describe('the permissions of each function', () => {
       const reads = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
       const writes = [...reads, 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'];
       expect(dynamo.flatMap(actionsOf).sort()).toEqual((route.readsOnly ? reads : writes).sort());
+      // A read-only route updates nothing but its counters (rate limits, failed authentications).
+      const updates = dynamo.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+      expect(updates).toHaveLength(1);
+      if (route.readsOnly) expect(updates[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } });
+      else expect(updates[0]!.Condition).toBeUndefined();
       expect(dynamo.every((s) => resourcesOf(s).every((r) => JSON.stringify(r).includes(`"${tableId()}"`)))).toBe(true);
       expect(onDataKey.flatMap(actionsOf)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
       expect(onDataKey.every((s) => JSON.stringify(s.Condition).includes('kms:ViaService'))).toBe(true);

@@ -32,6 +32,8 @@ import { TABLE } from './table.ts';
 import { cancellationReasons, keys, storedAnswerOf, strip, type Item, type TransactItem } from './table-access.ts';
 
 const THIRTY_DAYS_SECONDS = 30 * 86_400;
+/** A batch read asks again for what DynamoDB left unprocessed (throttling) this many times in all, then gives up (503). */
+const UNPROCESSED_ATTEMPTS = 6;
 
 /** The store: payments, merchants and idempotency here; events, webhooks and due work in OutboxStore. */
 export class DynamoDbStore extends OutboxStore implements Store {
@@ -125,7 +127,8 @@ export class DynamoDbStore extends OutboxStore implements Store {
     const found: Item[] = [];
     let wanted: Item[] | undefined = [keyItem, counter];
     for (let attempt = 0; wanted?.length; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 6)));
+      if (attempt >= UNPROCESSED_ATTEMPTS) throw Object.assign(new Error('DynamoDB kept leaving keys unprocessed'), { name: 'ThrottlingException' });
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
       const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }));
       found.push(...(out.Responses?.[this.tableName] ?? []));
       wanted = out.UnprocessedKeys?.[this.tableName]?.Keys;
