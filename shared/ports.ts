@@ -229,9 +229,8 @@ export class IdempotencyLockLostError extends Error {
   }
 }
 
-export interface Store {
-  /** Reads one fixed item: resolves when the table answers, throws when it cannot be reached. */
-  ping(): Promise<void>;
+/** Merchants and their API keys. */
+export interface MerchantStore {
   createMerchant(merchant: Merchant, firstKey: ApiKeyRecord): Promise<void>;
   getMerchant(merchantId: string): Promise<Merchant | null>;
   addApiKey(key: ApiKeyRecord): Promise<void>;
@@ -242,28 +241,43 @@ export interface Store {
    * caller's failed authentications in its window (`RateLimiter.hit` counts them).
    */
   findApiKey(keyHash: string, caller?: { failures: RateWindow; nowMs: number }): Promise<KeyLookup>;
+}
 
+/** Payments and their transactions. */
+export interface PaymentStore {
   getPayment(merchantId: string, paymentId: string): Promise<Payment | null>;
   getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null>;
   listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>>;
   /** Throws PaymentChangedError when the precondition no longer holds, IdempotencyLockLostError when the lock is gone. */
   commitPayment(commit: PaymentCommit): Promise<void>;
+}
 
+/** Idempotency records (the engine is shared/http/idempotency.ts). */
+export interface IdempotencyStore {
   beginIdempotent(claim: IdempotencyClaim): Promise<IdempotencyBegin>;
   /** Remembers an answer that came with no payment change (a state error, say). */
   completeIdempotent(lock: IdempotencyLock, answer: StoredAnswer): Promise<void>;
   /** Forgets a claim whose request ended with an answer that must not be remembered. */
   releaseIdempotent(lock: IdempotencyLock): Promise<void>;
+}
 
+/** Payment intents. */
+export interface IntentStore {
   createIntent(intent: PaymentIntent, event: PaygateEvent, idempotency?: IdempotencyPart): Promise<void>;
   /** Merchant-scoped read; `merchantId` null for the public routes, where the client secret is the proof. */
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null>;
   /** Commits an intent change (and its events) alone; RecordChangedError if it changed meanwhile. */
   updateIntent(change: IntentChange, events: PaygateEvent[], idempotency?: IdempotencyPart): Promise<void>;
+}
 
+/** Events, written in the commits of the changes they report. */
+export interface EventStore {
   getEvent(merchantId: string, eventId: string): Promise<PaygateEvent | null>;
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>>;
+}
 
+/** Webhook endpoints and deliveries. */
+export interface WebhookStore {
   /** False when the merchant already has `maxPerMerchant` endpoints (counted in the same transaction). */
   createWebhookEndpoint(endpoint: WebhookEndpoint, maxPerMerchant: number, idempotency?: IdempotencyPart): Promise<boolean>;
   getWebhookEndpoint(merchantId: string, endpointId: string): Promise<WebhookEndpoint | null>;
@@ -271,20 +285,28 @@ export interface Store {
   /** Replaces the secrets if the endpoint still has `expectedSecretCount` of them (else RecordChangedError). */
   replaceWebhookSecrets(endpoint: WebhookEndpoint, expectedSecretCount: number, idempotency?: IdempotencyPart): Promise<void>;
   deleteWebhookEndpoint(merchantId: string, endpointId: string): Promise<boolean>;
-
   /** Creates the delivery and its first attempt's work, unless that delivery exists already. */
   createDelivery(delivery: WebhookDelivery, work: DueWork): Promise<boolean>;
   getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null>;
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
   /** Saves a delivery if its version is still `next.version - 1`, with the work of its next attempt. */
   saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void>;
+}
 
+/** What the outbox must still do, and when. */
+export interface DueWorkStore {
   scheduleWork(work: DueWork): Promise<void>;
   /** Takes up to `max` items due at `now`, each leased until `leaseUntil` so no other worker takes it meanwhile. */
   claimDueWork(now: Date, leaseUntil: Date, max: number): Promise<DueWork[]>;
   completeWork(work: DueWork): Promise<void>;
   /** Moves work items written before the `due` index into it; answers how many (0 once none is left). */
   adoptLegacyWork(): Promise<number>;
+}
+
+/** The whole store, by aggregate: what a composition root hands the commands as `deps.store`. */
+export interface Store extends MerchantStore, PaymentStore, IdempotencyStore, IntentStore, EventStore, WebhookStore, DueWorkStore {
+  /** Reads one fixed item: resolves when the table answers, throws when it cannot be reached. */
+  ping(): Promise<void>;
 }
 
 // ---------- Webhook transport ----------

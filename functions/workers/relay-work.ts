@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { relayWork } from '../../shared/commands/work.ts';
-import { workOf } from '../../shared/adapters/dynamodb/outbox-store.ts';
+import { workOf } from '../../shared/adapters/dynamodb/due-records.ts';
 import { awsWorkerDependencies } from '../../shared/runtime/aws-workers.ts';
 
 type WorkerDependencies = ReturnType<typeof awsWorkerDependencies>;

@@ -9,7 +9,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { inject, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureTable, localClient } from '../../lib/local/dynamodb-local.ts';
-import { workOf } from '../../shared/adapters/dynamodb/outbox-store.ts';
+import { workOf } from '../../shared/adapters/dynamodb/due-records.ts';
 import { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';

@@ -57,10 +57,13 @@ export function cancellationReasons(error: unknown): { Code?: string | undefined
 /** Transactions conflicting with another transaction on the same item are retried this many times. */
 const TRANSACTION_CONFLICT_RETRIES = 5;
 
-/** What every part of the store shares: the document client, the table, transactions and list queries. */
+/**
+ * What every part of the store uses (each part holds one; no part inherits another): the document
+ * client, the table, owned reads, transactions and list queries.
+ */
 export class TableAccess {
-  protected readonly doc: DynamoDBDocumentClient;
-  protected readonly tableName: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -71,7 +74,7 @@ export class TableAccess {
    * Reads one item by key as the merchant's record: another merchant's item reads as missing.
    * `merchantId` null only where a secret, not an API key, proves access (public intent routes).
    */
-  protected async getOwned<T>(key: { pk: string; sk: string }, merchantId: string | null, consistent = false): Promise<T | null> {
+  async getOwned<T>(key: { pk: string; sk: string }, merchantId: string | null, consistent = false): Promise<T | null> {
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
     if (!Item || (merchantId !== null && Item['merchantId'] !== merchantId)) return null;
     return strip<T>(Item);
@@ -81,7 +84,7 @@ export class TableAccess {
     await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.health() }));
   }
 
-  protected put(item: Item, condition = 'attribute_not_exists(pk)'): TransactItem {
+  put(item: Item, condition = 'attribute_not_exists(pk)'): TransactItem {
     return { Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } };
   }
 
@@ -94,7 +97,7 @@ export class TableAccess {
    * With an idempotency part, the request's answer is remembered in the same transaction, as its
    * last item: IdempotencyLockLostError when the request no longer holds its key.
    */
-  protected async transact(items: TransactItem[], idempotency?: IdempotencyPart): Promise<void> {
+  async transact(items: TransactItem[], idempotency?: IdempotencyPart): Promise<void> {
     const all = idempotency ? [...items, this.completeIdempotencyItem(idempotency.lock, idempotency.answer)] : items;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -112,8 +115,19 @@ export class TableAccess {
     }
   }
 
+  /** A commit whose first item's condition may refuse it (the item exists, or is not the caller's): false then. */
+  async transactUnlessFirstRefused(items: TransactItem[], idempotency?: IdempotencyPart): Promise<boolean> {
+    try {
+      await this.transact(items, idempotency);
+      return true;
+    } catch (error) {
+      if (cancellationReasons(error)[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
   /** Completes the claim of the request holding `lock`: only its owner can, and only once. */
-  protected completeIdempotencyItem(lock: IdempotencyLock, answer: StoredAnswer): Required<Pick<TransactItem, 'Update'>> {
+  completeIdempotencyItem(lock: IdempotencyLock, answer: StoredAnswer): Required<Pick<TransactItem, 'Update'>> {
     return {
       Update: {
         TableName: this.tableName,
@@ -136,7 +150,7 @@ export class TableAccess {
    * A merchant-wide list, newest first, with offset paging. DynamoDB has no offset: this reads
    * offset + limit + 1 matching items and keeps the window (so offsets are bounded by the API).
    */
-  protected async newestFirst<T>(
+  async newestFirst<T>(
     index: 'byMerchant' | 'byMerchantStatus',
     partition: string,
     page: { limit: number; offset: number },
