@@ -24,8 +24,13 @@ function refundCommit() {
     precondition: { expectedVersion: payment.version, statusIn: ['captured' as const] },
     transaction: { id: 'txn_1', merchantId: payment.merchantId, paymentId: payment.id, type: 'refund' as const, status: 'refunded' as const, amount: 1, currency: payment.currency, reason: null, responseCode: null, declineCode: null, createdAt: payment.createdAt },
     events: [],
-    work: [],
   };
+}
+
+/** A new authorization, as the command commits it. */
+function newPaymentCommit() {
+  const payment = paymentIn('authorized');
+  return { ...refundCommit(), payment, precondition: null, transaction: { ...refundCommit().transaction, type: 'authorize' as const, status: 'authorized' as const } };
 }
 
 /** What DynamoDB answers when it cancels a transaction, one reason per item. */
@@ -52,10 +57,10 @@ describe('a commit to DynamoDB', () => {
     expect(tokens[0]).not.toBe(tokens[1]);
   });
 
-  it('is tried again, as a new attempt with a new token, when DynamoDB cancels it only for a conflict with another transaction', async () => {
+  it('of a new payment is tried again, as a new attempt with a new token, when DynamoDB cancels it only for a conflict with another transaction', async () => {
     dynamo.on(TransactWriteCommand).rejectsOnce(canceled('None', 'TransactionConflict')).resolves({});
 
-    await expect(store().commitPayment(refundCommit())).resolves.toBeUndefined();
+    await expect(store().commitPayment(newPaymentCommit())).resolves.toBeUndefined();
 
     const calls = dynamo.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(2);
@@ -73,12 +78,20 @@ describe('a commit to DynamoDB', () => {
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('gives up after five retries of a conflict that does not clear, and reports the payment changed', async () => {
+  it('of a new payment gives up after five retries of a conflict that does not clear', async () => {
     dynamo.on(TransactWriteCommand).rejects(canceled('None', 'TransactionConflict'));
 
-    await expect(store().commitPayment(refundCommit())).rejects.toThrow(PaymentChangedError);
+    await expect(store().commitPayment(newPaymentCommit())).rejects.toThrow(PaymentChangedError);
 
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(6);
     expect(new Set(sentTokens()).size).toBe(6);
+  });
+
+  it('of a change is not tried again on a conflict: its command reads and decides again (one retry layer)', async () => {
+    dynamo.on(TransactWriteCommand).rejectsOnce(canceled('None', 'TransactionConflict')).resolves({});
+
+    await expect(store().commitPayment(refundCommit())).rejects.toThrow(PaymentChangedError);
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 });

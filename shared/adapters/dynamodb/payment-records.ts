@@ -85,7 +85,8 @@ export class PaymentRecords implements PaymentStore {
     if (commit.intent) items.push(this.intents.commitItem(commit.intent));
 
     try {
-      await this.table.transact(items, commit.idempotency);
+      // A change (a precondition) is decided again by its command on a conflict: no retry in here.
+      await this.table.transact(items, commit.idempotency, { retryConflicts: precondition === null });
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons.length === 0) throw error;

@@ -96,8 +96,13 @@ export class TableAccess {
    *
    * With an idempotency part, the request's answer is remembered in the same transaction, as its
    * last item: IdempotencyLockLostError when the request no longer holds its key.
+   *
+   * A conflict with another transaction is tried again here only with `retryConflicts` (the
+   * default): a change decided on what it read (a capture, a refund) passes false, because its
+   * command reads and decides again anyway: one retry layer, not one inside another.
    */
-  async transact(items: TransactItem[], idempotency?: IdempotencyPart): Promise<void> {
+  async transact(items: TransactItem[], idempotency?: IdempotencyPart, options: { retryConflicts?: boolean } = {}): Promise<void> {
+    const retries = options.retryConflicts === false ? 0 : TRANSACTION_CONFLICT_RETRIES;
     const all = idempotency ? [...items, this.completeIdempotencyItem(idempotency.lock, idempotency.answer)] : items;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -109,7 +114,7 @@ export class TableAccess {
         if (idempotency && reasons[items.length]?.Code === 'ConditionalCheckFailed') throw new IdempotencyLockLostError();
         const conflictOnly =
           reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-        if (!conflictOnly || attempt >= TRANSACTION_CONFLICT_RETRIES) throw error;
+        if (!conflictOnly || attempt >= retries) throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
       }
     }
