@@ -47,7 +47,13 @@ export interface CardContext {
 
 /** What a sealed secret is: only card numbers (every other secret is derived, never stored). */
 export type SealPurpose = 'card-number';
-export type MacPurpose = 'card-fingerprint' | 'client-secret' | 'request-hash' | 'webhook-secret';
+/**
+ * What a MAC is for. Each purpose has a key of its own in AWS (lib/aws/card-keys.ts), granted only
+ * to the functions the route table says derive it, so code running in a public function (which
+ * derives client secrets) cannot forge a merchant's webhook signatures or fingerprint cards.
+ */
+export const MAC_PURPOSES = ['card-fingerprint', 'client-secret', 'request-hash', 'webhook-secret'] as const;
+export type MacPurpose = (typeof MAC_PURPOSES)[number];
 
 export interface Vault {
   seal(cardNumber: string, context: CardContext): Promise<SealedCardNumber>;

@@ -3,6 +3,8 @@
  * cannot drift: each route names its handler module under functions/, how callers authenticate,
  * and the rate-limit class it counts against.
  */
+import type { MacPurpose } from './ports.ts';
+
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export type AuthKind = 'api_key' | 'client_secret' | 'admin' | 'none';
 export type RateLimitClass = 'payment' | 'transaction' | 'public';
@@ -16,13 +18,15 @@ export interface RouteSpec {
   auth: AuthKind;
   rateLimit: RateLimitClass | null;
   /**
-   * What the function may do with the vault keys: `mac` (GenerateMac only: card fingerprints,
-   * payment intents' client secrets, webhook signing secrets, request hashes of card data).
-   * Functions without it get no KMS permission on the vault keys. No route seals or decrypts: a
-   * raw card's number is not kept (its token is used by its payment); Paygate.js tokens, which
-   * pay later, will be the first to seal.
+   * The MACs the function derives (shared/ports.ts `MacPurpose`): `card-fingerprint` (a card's
+   * per-merchant fingerprint), `request-hash` (card data in the idempotency hash), `client-secret`
+   * (payment intents), `webhook-secret` (signing secrets). Each purpose is its own KMS HMAC key in
+   * AWS, granted only to the functions that name it here; the vault a handler gets refuses every
+   * other purpose, locally too (shared/http/endpoint.ts), so a missing name fails the tests as IAM
+   * would refuse it in AWS. No route seals or decrypts: a raw card's number is not kept (its token
+   * is used by its payment); Paygate.js tokens, which pay later, will be the first to seal.
    */
-  cardAccess?: 'mac';
+  macs?: readonly MacPurpose[];
   /** The body may carry a card: its number and CVV enter the idempotency request hash only as a keyed MAC. */
   takesCards?: true;
   /** Changes nothing in the store but its counters (rate limits): its function may not put or delete items. */
@@ -34,29 +38,29 @@ export interface RouteSpec {
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
 
-  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', takesCards: true },
-  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', takesCards: true },
+  authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },
+  salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },
   capturePayment: { method: 'POST', path: '/api/v1/payments/{id}/capture', handler: 'payments/capture-payment', auth: 'api_key', rateLimit: 'payment' },
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
   getPayment: { method: 'GET', path: '/api/v1/payments/{id}', handler: 'payments/get-payment', auth: 'api_key', rateLimit: 'payment', readsOnly: true },
 
-  createPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents', handler: 'intents/create-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
-  getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac', readsOnly: true },
-  cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', cardAccess: 'mac' },
-  getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', readsOnly: true },
-  confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', takesCards: true },
+  createPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents', handler: 'intents/create-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
+  getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'], readsOnly: true },
+  cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
+  getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', macs: ['client-secret'], readsOnly: true },
+  confirmPaymentIntent: { method: 'POST', path: '/api/public/payment-intents/{id}/confirm', handler: 'intents/confirm-payment-intent', auth: 'client_secret', rateLimit: 'public', macs: ['client-secret', 'card-fingerprint', 'request-hash'], takesCards: true },
   checkoutPage: { method: 'GET', path: '/checkout/{id}', handler: 'checkout/get-checkout-page', auth: 'none', rateLimit: 'public', readsOnly: true },
-  checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', cardAccess: 'mac', readsOnly: true },
+  checkoutCancel: { method: 'GET', path: '/checkout/{id}/cancel', handler: 'checkout/cancel-checkout', auth: 'client_secret', rateLimit: 'public', macs: ['client-secret'], readsOnly: true },
   checkoutAsset: { method: 'GET', path: '/checkout/assets/{file}', handler: 'checkout/get-checkout-asset', auth: 'none', rateLimit: 'public', readsOnly: true },
 
   getTransaction: { method: 'GET', path: '/api/v1/transactions/{id}', handler: 'transactions/get-transaction', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   listTransactions: { method: 'GET', path: '/api/v1/transactions', handler: 'transactions/list-transactions', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 
-  createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
+  createWebhookEndpoint: { method: 'POST', path: '/api/v1/webhook-endpoints', handler: 'webhooks/create-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction', macs: ['webhook-secret'] },
   listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
-  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', cardAccess: 'mac' },
+  rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', macs: ['webhook-secret'] },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },

@@ -2,19 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement, StarPrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { RouteSpec } from '../../shared/routes.ts';
-import type { WORKERS } from '../../shared/workers.ts';
+import { macKeyVariable } from '../../shared/adapters/kms/kms-key-service.ts';
+import { MAC_PURPOSES, type MacPurpose } from '../../shared/ports.ts';
 import type { StageConfig } from './stage.ts';
-
-type WorkerSpec = (typeof WORKERS)[keyof typeof WORKERS];
-/** What a route (`cardAccess`) or a worker (`vault`) may do with the card keys. */
-export type CardAccess = NonNullable<RouteSpec['cardAccess']> | Extract<WorkerSpec, { vault: string }>['vault'];
-
-
-/** The KMS actions of each kind of card access (KmsKeyService in shared/adapters/kms calls exactly these). */
-export const CARD_ACCESS_ACTIONS: Record<CardAccess, { cardKey: string[]; fingerprintKey: string[] }> = {
-  mac: { cardKey: [], fingerprintKey: ['kms:GenerateMac'] },
-};
 
 /**
  * What the account (its key administrators) may do with a card key: manage it, never use it. No
@@ -49,16 +39,27 @@ function administrationOnly(): PolicyDocument {
   });
 }
 
+/** Each MAC purpose's key: its construct id (CloudFormation's logical id), alias and what it derives. */
+const MAC_KEYS: Record<MacPurpose, { id: string; alias: string; derives: string }> = {
+  // The id of the one HMAC key there was before each purpose had its own: fingerprints stay stable.
+  'card-fingerprint': { id: 'FingerprintKey', alias: 'card-fingerprint', derives: 'the per-merchant card fingerprint secrets' },
+  'request-hash': { id: 'RequestHashKey', alias: 'mac-request-hash', derives: 'the keys that hash card data into idempotency request hashes' },
+  'client-secret': { id: 'ClientSecretKey', alias: 'mac-client-secret', derives: 'the client secrets of payment intents' },
+  'webhook-secret': { id: 'WebhookSecretKey', alias: 'mac-webhook-secret', derives: 'the webhook signing secrets' },
+};
+
 /**
- * The keys of card data, apart from every other key so that only the functions the route table
- * gives `cardAccess`, and the worker shared/workers.ts gives `vault`, can use them
- * (KmsKeyService in shared/adapters/kms):
+ * The keys of card data and of derived secrets, apart from every other key so that only the
+ * functions the route table (`macs`) and shared/workers.ts name can use them (KmsKeyService in
+ * shared/adapters/kms):
  * - the card key wraps the data keys that encrypt card numbers (envelope encryption);
- * - the fingerprint key is an HMAC key: GenerateMac derives each merchant's fingerprint secret.
+ * - one HMAC key per MAC purpose: GenerateMac derives each merchant's secret of that purpose, so
+ *   a function that derives client secrets (public, unauthenticated routes among them) cannot
+ *   derive webhook signing secrets or card fingerprints.
  */
 export class CardKeys extends Construct {
   readonly cardKey: Key;
-  readonly fingerprintKey: Key;
+  readonly macKeys: Readonly<Record<MacPurpose, Key>>;
 
   constructor(scope: Construct, id: string, props: { stage: StageConfig }) {
     super(scope, id);
@@ -77,45 +78,49 @@ export class CardKeys extends Construct {
     this.cardKey.addToResourcePolicy(
       new PolicyStatement({ sid: 'NoDecryptForAnyone', effect: Effect.DENY, principals: [new StarPrincipal()], actions: ['kms:Decrypt'], resources: ['*'] }),
     );
-    this.fingerprintKey = new Key(this, 'FingerprintKey', {
-      // GenerateMac for the functions `grant` names, and nobody else.
-      policy: administrationOnly(),
-      alias: `alias/${stage.prefix}/card-fingerprint`,
-      description: `Paygate ${stage.name}: HMAC key deriving the per-merchant card fingerprint secrets`,
-      keySpec: KeySpec.HMAC_256,
-      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
-      // KMS cannot rotate HMAC keys, and a rotated fingerprint secret would change every fingerprint.
-      enableKeyRotation: false,
-      pendingWindow: Duration.days(stage.keyPendingWindowDays),
-      removalPolicy: stage.removalPolicy,
-    });
+    const macKeys = {} as Record<MacPurpose, Key>;
+    for (const purpose of MAC_PURPOSES) {
+      const spec = MAC_KEYS[purpose];
+      macKeys[purpose] = new Key(this, spec.id, {
+        // GenerateMac for the functions `grant` names, and nobody else.
+        policy: administrationOnly(),
+        alias: `alias/${stage.prefix}/${spec.alias}`,
+        description: `Paygate ${stage.name}: HMAC key deriving ${spec.derives}`,
+        keySpec: KeySpec.HMAC_256,
+        keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+        // KMS cannot rotate HMAC keys, and a new key would change every secret derived from it.
+        enableKeyRotation: false,
+        pendingWindow: Duration.days(stage.keyPendingWindowDays),
+        removalPolicy: stage.removalPolicy,
+      });
+    }
+    this.macKeys = macKeys;
+  }
+
+  /** The card fingerprints' HMAC key. */
+  get fingerprintKey(): Key {
+    return this.macKeys['card-fingerprint'];
   }
 
   /**
-   * What a route's `cardAccess` lets its function do with the keys, and nothing more: `mac`
-   * (fingerprints, client secrets of payment intents, webhook signing secrets, including the
-   * webhook worker's) is the MAC only. No function may seal or decrypt today: no card number is
-   * kept, and every other secret is derived.
+   * GenerateMac (HMAC-SHA-256 only) on the key of each purpose the function derives, and nothing
+   * more. No function may seal or decrypt today: no card number is kept, and every other secret is
+   * derived.
    */
-  grant(grantee: IRole, access: CardAccess): void {
-    const { cardKey, fingerprintKey } = CARD_ACCESS_ACTIONS[access];
-    for (const [key, actions] of [[this.cardKey, cardKey], [this.fingerprintKey, fingerprintKey]] as const) {
-      if (actions.length === 0) continue;
+  grant(grantee: IRole, macs: readonly MacPurpose[]): void {
+    for (const purpose of macs) {
+      const key = this.macKeys[purpose];
+      const actions = ['kms:GenerateMac'];
+      const condition = { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } };
       // In the role's policy (what the role may do) and in the key's (what the key lets it do:
       // the key policy trusts no IAM policy by itself).
-      key.grant(grantee, ...actions);
-      key.addToResourcePolicy(new PolicyStatement({ principals: [grantee.grantPrincipal], actions: [...actions], resources: ['*'] }));
+      grantee.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [key.keyArn], conditions: condition }));
+      key.addToResourcePolicy(new PolicyStatement({ principals: [grantee.grantPrincipal], actions, resources: ['*'], conditions: condition }));
     }
   }
 
-  /**
-   * The environment that tells KmsKeyService which keys to use: exactly the keys the access uses
-   * (a `mac` function gets the fingerprint key only; the webhook worker the card key only).
-   */
-  environment(access: CardAccess): Record<string, string> {
-    const environment: Record<string, string> = {};
-    if (CARD_ACCESS_ACTIONS[access].cardKey.length > 0) environment['PAYGATE_CARD_KEY_ID'] = this.cardKey.keyArn;
-    if (CARD_ACCESS_ACTIONS[access].fingerprintKey.length > 0) environment['PAYGATE_FINGERPRINT_KEY_ID'] = this.fingerprintKey.keyArn;
-    return environment;
+  /** The environment that tells KmsKeyService which keys to use: exactly the keys of the purposes the function derives. */
+  environment(macs: readonly MacPurpose[]): Record<string, string> {
+    return Object.fromEntries(macs.map((purpose) => [macKeyVariable(purpose), this.macKeys[purpose].keyArn]));
   }
 }

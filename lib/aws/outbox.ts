@@ -164,7 +164,7 @@ export class PaygateOutbox extends Construct {
       name: kebabCase('runWork'),
       handler: workerSpec.handler,
       description: 'Outbox worker: dispatches events, delivers signed webhooks, expires authorizations',
-      environment: { ...props.environment, ...cardKeys.environment(workerSpec.vault) },
+      environment: { ...props.environment, ...cardKeys.environment(workerSpec.macs) },
       logKey: dataKey,
       constants: props.constants,
       timeout: WORKER_TIMEOUT,
@@ -173,7 +173,7 @@ export class PaygateOutbox extends Construct {
     // expiries (transactions); completes due items.
     data.grantItemActions(this.worker.role, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem']);
     suppressTableGrantFindings(this.worker.role);
-    cardKeys.grant(this.worker.role, workerSpec.vault);
+    cardKeys.grant(this.worker.role, workerSpec.macs);
     this.worker.function.addEventSource(
       new SqsEventSource(this.workQueue, { batchSize: WORKER_BATCH_SIZE, reportBatchItemFailures: true, maxConcurrency: WORKER_MAX_CONCURRENCY }),
     );

@@ -86,7 +86,7 @@ export class PaygateStack extends Stack {
         name: kebabCase(routeName),
         handler: route.handler,
         description: `${route.method} ${route.path}`,
-        environment: { ...baseEnvironment, ...(route.cardAccess ? this.cardKeys.environment(route.cardAccess) : {}) },
+        environment: { ...baseEnvironment, ...this.cardKeys.environment(route.macs ?? []) },
         logKey: this.data.dataKey,
         constants,
       });
@@ -97,7 +97,7 @@ export class PaygateStack extends Stack {
       } else if (route.probesStore) {
         grantHealthProbe(routeFunction.role, this.data);
       }
-      if (route.cardAccess) this.cardKeys.grant(routeFunction.role, route.cardAccess);
+      this.cardKeys.grant(routeFunction.role, route.macs ?? []);
 
       const httpRoute = this.api.addRoute(routeName, route, new HttpLambdaIntegration(`${routeName}Integration`, routeFunction.function));
       suppressRouteFindings(httpRoute, route);

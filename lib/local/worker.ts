@@ -3,12 +3,16 @@ import { TableScheduler } from '../../shared/adapters/local/table-scheduler.ts';
 import { pollDueWork, processWork } from '../../shared/commands/work.ts';
 import type { Dependencies } from '../../shared/dependencies.ts';
 import type { DueWork } from '../../shared/domain/events.ts';
+import { vaultLimitedTo } from '../../shared/adapters/vault/limited-vault.ts';
+import { WORKERS } from '../../shared/workers.ts';
 
 /** A lease longer than a webhook's 10 s time-out, so a slow receiver is not attempted twice. */
 const LEASE_MS = 30_000;
 
 /** The consumer of the local queue: the Lambda worker's code; a failure leaves the item to its lease. */
-function consumer(deps: Dependencies): (work: DueWork) => Promise<void> {
+function consumer(allDeps: Dependencies): (work: DueWork) => Promise<void> {
+  // The vault as the work runner's function has it in AWS: its MAC purposes only.
+  const deps = { ...allDeps, vault: vaultLimitedTo(allDeps.vault, WORKERS.runWork.macs) };
   return async (work) => {
     try {
       await processWork(deps, work);

@@ -7,6 +7,7 @@ import type { IdempotentAnswer, Store, StoredAnswer } from '../ports.ts';
 import type { RouteSpec } from '../routes.ts';
 import type { AnswerRenderer } from './idempotency.ts';
 import { authenticate, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
+import { vaultLimitedTo } from '../adapters/vault/limited-vault.ts';
 import { describeFirstIssue } from './validation-problems.ts';
 import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
@@ -127,7 +128,12 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
   const successStatus = spec.successStatus ?? 200;
   // What IAM gives a read-only route in AWS (no put, no delete), enforced here too, so that the
   // local gateway and the tests fail the way AWS would if such a route ever wrote.
-  const deps: Dependencies = spec.route.readsOnly ? { ...allDeps, store: readOnly(allDeps.store) } : allDeps;
+  // Likewise the vault: only the MAC purposes the route names (its function's KMS keys in AWS).
+  const deps: Dependencies = {
+    ...allDeps,
+    store: spec.route.readsOnly ? readOnly(allDeps.store) : allDeps.store,
+    vault: vaultLimitedTo(allDeps.vault, spec.route.macs ?? []),
+  };
 
   // One rendering per result: the commit part and the live answer share it (and its secret derivations).
   const presented = new WeakMap<object, Promise<Presented>>();

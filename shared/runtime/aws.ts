@@ -6,7 +6,7 @@ import { DynamoDbRateLimiter } from '../adapters/dynamodb/rate-limiter.ts';
 import { DynamoDbStore } from '../adapters/dynamodb/store.ts';
 import { createWebhookTransport } from '../adapters/http-webhook-transport.ts';
 import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
-import { KmsKeyService } from '../adapters/kms/kms-key-service.ts';
+import { KmsKeyService, macKeyIdsFrom } from '../adapters/kms/kms-key-service.ts';
 import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { Vault } from '../ports.ts';
@@ -18,10 +18,10 @@ import { basicAwsDependencies, lambdaHandlerOf, required, unavailable } from './
 export function awsDependencies(): Dependencies {
   // Each function gets only the key ids (and the IAM) its access uses; none, no vault at all.
   const cardKeyId = process.env['PAYGATE_CARD_KEY_ID'];
-  const macKeyId = process.env['PAYGATE_FINGERPRINT_KEY_ID'];
+  const macKeyIds = macKeyIdsFrom(process.env);
   const vault =
-    cardKeyId || macKeyId
-      ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, macKeyId), { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 })
+    cardKeyId || Object.keys(macKeyIds).length > 0
+      ? new EnvelopeVault(new KmsKeyService(new KMSClient({}), cardKeyId, macKeyIds), { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 })
       : unavailable<Vault>('access to card data');
   const dynamo = new DynamoDBClient({});
   const tableName = required('PAYGATE_TABLE_NAME');

@@ -34,6 +34,9 @@ describe('the live stage', () => {
       'alias/paygate-live/card',
       'alias/paygate-live/card-fingerprint',
       'alias/paygate-live/data',
+      'alias/paygate-live/mac-client-secret',
+      'alias/paygate-live/mac-request-hash',
+      'alias/paygate-live/mac-webhook-secret',
     ]);
   });
 

@@ -47,7 +47,8 @@ export function describeOutbox(synthesized: () => Synthesized): void {
     table: logicalId(synth.stack.data.table),
     dataKey: logicalId(synth.stack.data.dataKey),
     cardKey: logicalId(synth.stack.cardKeys.cardKey),
-    fingerprintKey: logicalId(synth.stack.cardKeys.fingerprintKey),
+    macKeys: Object.values(synth.stack.cardKeys.macKeys).map((key) => logicalId(key)),
+    webhookSecretKey: logicalId(synth.stack.cardKeys.macKeys['webhook-secret']),
     workQueue: logicalId(outbox().workQueue),
     workDlq: logicalId(outbox().workDeadLetterQueue),
     relayDlq: logicalId(outbox().relayDeadLetterQueue),
@@ -108,7 +109,7 @@ export function describeOutbox(synthesized: () => Synthesized): void {
         PAYGATE_STAGE: 'test',
       });
       expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
-      expect(env).not.toHaveProperty('PAYGATE_FINGERPRINT_KEY_ID');
+      expect(Object.keys(env).filter((name) => name.startsWith('PAYGATE_MAC_KEY_'))).toEqual([]);
     });
 
     it('has every variable the workers’ composition root requires (awsWorkerDependencies builds from it)', () => {
@@ -134,7 +135,7 @@ export function describeOutbox(synthesized: () => Synthesized): void {
       expect(sqs.filter((s) => mentions(s, ids().workQueue)).map(shape)).toEqual([{ actions: ['sqs:SendMessage'], resources: [arnOf(ids().workQueue)] }]);
       // The rest of its SQS rights: Lambda writing failed batches to the relay's dead-letter queue.
       expect(sqs.filter((s) => !mentions(s, ids().workQueue)).every((s) => resourcesOf(s).every((r) => JSON.stringify(r) === JSON.stringify(arnOf(ids().relayDlq))))).toBe(true);
-      expect(statements.filter((s) => mentions(s, ids().cardKey) || mentions(s, ids().fingerprintKey))).toEqual([]);
+      expect(statements.filter((s) => [ids().cardKey, ...ids().macKeys].some((key) => mentions(s, key)))).toEqual([]);
       // The stream, not the table's items.
       const dynamo = onService(statements, 'dynamodb:').flatMap(actionsOf).sort();
       expect(dynamo).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
@@ -163,7 +164,7 @@ export function describeOutbox(synthesized: () => Synthesized): void {
       const statements = statementsOfRole(synth.template, sweeperRole());
       expect(onService(statements, 'sqs:').map(shape)).toEqual([{ actions: ['sqs:SendMessage'], resources: [arnOf(ids().workQueue)] }]);
       expect(onService(statements, 'states:')).toEqual([]);
-      expect(statements.filter((s) => mentions(s, ids().cardKey) || mentions(s, ids().fingerprintKey))).toEqual([]);
+      expect(statements.filter((s) => [ids().cardKey, ...ids().macKeys].some((key) => mentions(s, key)))).toEqual([]);
       expect(onService(statements, 'dynamodb:').flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
     });
   });
@@ -184,18 +185,19 @@ export function describeOutbox(synthesized: () => Synthesized): void {
       expect(props(ids().workQueue)['VisibilityTimeout']).toBeGreaterThanOrEqual(6 * timeout);
     });
 
-    it('is told the fingerprint key, not the card key', () => {
+    it('is told the webhook-secret key alone, not the card key', () => {
       const env = environmentOf(ids().worker);
-      expect(env['PAYGATE_FINGERPRINT_KEY_ID']).toEqual(arnOf(ids().fingerprintKey));
+      expect(Object.keys(env).filter((name) => name.startsWith('PAYGATE_MAC_KEY_'))).toEqual(['PAYGATE_MAC_KEY_WEBHOOK_SECRET']);
+      expect(env['PAYGATE_MAC_KEY_WEBHOOK_SECRET']).toEqual(arnOf(ids().webhookSecretKey));
       expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
       expect(env).toMatchObject({ PAYGATE_TABLE_NAME: { Ref: ids().table }, PAYGATE_STAGE: 'test' });
     });
 
-    it('may only GenerateMac on the fingerprint key (webhook secrets are derived), and nothing on the card key', () => {
+    it('may only GenerateMac on the webhook-secret key (webhook secrets are derived), and nothing on the card key or another MAC key', () => {
       const statements = statementsOfRole(synth.template, ids().workerRole);
       expect(statements.filter((s) => mentions(s, ids().cardKey))).toEqual([]);
-      expect(statements.filter((s) => mentions(s, ids().fingerprintKey)).map(shape)).toEqual([
-        { actions: ['kms:GenerateMac'], resources: [arnOf(ids().fingerprintKey)] },
+      expect(statements.filter((s) => ids().macKeys.some((key) => mentions(s, key))).map(shape)).toEqual([
+        { actions: ['kms:GenerateMac'], resources: [arnOf(ids().webhookSecretKey)] },
       ]);
     });
 

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '../../shared/adapters/dynamodb/table.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { WORKERS } from '../../shared/workers.ts';
+import { MAC_PURPOSES, type MacPurpose } from '../../shared/ports.ts';
+import { macKeyVariable } from '../../shared/adapters/kms/kms-key-service.ts';
 import { NOT_FOUND_HANDLER } from '../../lib/aws/bundling.ts';
 import { usesTable } from '../../lib/aws/paygate-stack.ts';
 import { describeOutbox } from './outbox.suite.ts';
@@ -43,6 +45,13 @@ const functionId = (routeName: string) => logicalId(synth.stack.functions.get(ro
 const roleId = (routeName: string) => logicalId(synth.stack.functions.get(routeName)!.role);
 const cardKeyId = () => logicalId(synth.stack.cardKeys.cardKey);
 const fingerprintKeyId = () => logicalId(synth.stack.cardKeys.fingerprintKey);
+const macKeyId = (purpose: MacPurpose) => logicalId(synth.stack.cardKeys.macKeys[purpose]);
+const macKeyIds = () => MAC_PURPOSES.map(macKeyId);
+/** The functions that derive each purpose's MACs: the routes naming it, and the work runner for webhook secrets. */
+const macUsers = (purpose: MacPurpose) => [
+  ...ROUTE_ENTRIES.filter(([, r]) => r.macs?.includes(purpose)).map(([name]) => roleId(name)),
+  ...((WORKERS.runWork.macs as readonly MacPurpose[]).includes(purpose) ? [logicalId(synth.stack.outbox.worker.role)] : []),
+];
 const dataKeyId = () => logicalId(synth.stack.data.dataKey);
 const tableId = () => logicalId(synth.stack.data.table);
 
@@ -69,11 +78,11 @@ describe('the functions', () => {
     expect(env['NODE_OPTIONS']).toBe('--enable-source-maps');
   });
 
-  it.each(ROUTE_ENTRIES)('%s gets exactly the key ids its card access uses', (name, route) => {
+  it.each(ROUTE_ENTRIES)('%s gets exactly the key ids of the MAC purposes it derives, and no card key', (name, route) => {
     const env = (resources[functionId(name)]!.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(env).not.toHaveProperty('PAYGATE_CARD_KEY_ID');
-    if (route.cardAccess !== undefined) expect(env['PAYGATE_FINGERPRINT_KEY_ID']).toEqual(arnOf(fingerprintKeyId()));
-    else expect(env).not.toHaveProperty('PAYGATE_FINGERPRINT_KEY_ID');
+    const expected = Object.fromEntries((route.macs ?? []).map((purpose) => [macKeyVariable(purpose), arnOf(macKeyId(purpose))]));
+    expect(Object.fromEntries(Object.entries(env).filter(([variable]) => variable.startsWith('PAYGATE_MAC_KEY_')))).toStrictEqual(expected);
   });
 
   it.each(ROUTE_ENTRIES)('%s logs to its own KMS-encrypted log group kept one month', (name) => {
@@ -239,21 +248,26 @@ describe('the table', () => {
 });
 
 describe('the KMS keys', () => {
-  it('are three: the data key, the card key and the fingerprint HMAC key', () => {
-    expect(ofType('AWS::KMS::Key')).toHaveLength(3);
-    expect(new Set([dataKeyId(), cardKeyId(), fingerprintKeyId()]).size).toBe(3);
+  it('are the data key, the card key and one HMAC key per MAC purpose', () => {
+    expect(ofType('AWS::KMS::Key')).toHaveLength(2 + MAC_PURPOSES.length);
+    expect(new Set([dataKeyId(), cardKeyId(), ...macKeyIds()]).size).toBe(2 + MAC_PURPOSES.length);
   });
 
-  it('rotate, except the HMAC key, which KMS cannot rotate', () => {
+  it('keep the fingerprint key the one HMAC key of before (same logical id), so card fingerprints survive the split', () => {
+    expect(fingerprintKeyId()).toBe(macKeyId('card-fingerprint'));
+    expect(fingerprintKeyId()).toMatch(/^CardKeysFingerprintKey/);
+  });
+
+  it('rotate, except the HMAC keys, which KMS cannot rotate', () => {
     expect(resources[cardKeyId()]!.Properties).toMatchObject({ EnableKeyRotation: true });
     expect(resources[dataKeyId()]!.Properties).toMatchObject({ EnableKeyRotation: true });
-    expect(resources[fingerprintKeyId()]!.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    for (const id of macKeyIds()) expect(resources[id]!.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
   });
 
   const keyPolicy = (id: string) => (resources[id]!.Properties['KeyPolicy'] as { Statement: Statement[] }).Statement;
   const USE_ACTIONS = ['kms:*', 'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey', 'kms:GenerateDataKey*', 'kms:GenerateMac', 'kms:CreateGrant', 'kms:Create*'];
 
-  it.each([['card', cardKeyId], ['fingerprint', fingerprintKeyId]] as const)(
+  it.each([['card', cardKeyId], ...MAC_PURPOSES.map((purpose) => [purpose, () => macKeyId(purpose)] as const)] as const)(
     'let the account administer the %s key but not use it: an IAM policy allowing kms:* on * opens nothing',
     (_, keyId) => {
       const statements = keyPolicy(keyId());
@@ -272,19 +286,26 @@ describe('the KMS keys', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt' }));
   });
 
-  it('let exactly the functions that derive MACs use the fingerprint key, and only for GenerateMac', () => {
-    const users = keyPolicy(fingerprintKeyId()).filter((st) => st.Effect === 'Allow' && !JSON.stringify(st.Principal).includes(':root'));
+  it.each(MAC_PURPOSES)('let exactly the functions that derive %s MACs use its key, only for GenerateMac with HMAC-SHA-256', (purpose) => {
+    const users = keyPolicy(macKeyId(purpose)).filter((st) => st.Effect === 'Allow' && !JSON.stringify(st.Principal).includes(':root'));
     expect(users.every((st) => JSON.stringify(actionsOf(st)) === JSON.stringify(['kms:GenerateMac']))).toBe(true);
+    expect(users.every((st) => JSON.stringify(st.Condition) === JSON.stringify({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } }))).toBe(true);
     const principals = users.flatMap((st) => {
       const aws = (st.Principal as { AWS: unknown }).AWS;
       return Array.isArray(aws) ? aws : [aws];
     });
-    const expected = [
-      ...ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === 'mac').map(([name]) => arnOf(roleId(name))),
-      arnOf(logicalId(synth.stack.outbox.worker.role)),
-    ];
+    const expected = macUsers(purpose).map((role) => arnOf(role));
+    expect(expected.length).toBeGreaterThan(0);
     expect(principals).toHaveLength(expected.length);
     expect(principals).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('keep the unauthenticated routes away from the webhook-secret and fingerprint keys: code running there cannot forge a webhook', () => {
+    const anonymous = ROUTE_ENTRIES.filter(([, r]) => r.auth === 'client_secret' || r.auth === 'none').map(([name]) => roleId(name));
+    const confirm = roleId('confirmPaymentIntent');
+    for (const role of anonymous) expect(macUsers('webhook-secret'), role).not.toContain(role);
+    // Only the customer's payment (confirm) among them fingerprints its card.
+    expect(anonymous.filter((role) => macUsers('card-fingerprint').includes(role))).toEqual([confirm]);
   });
 
   it('let the Logs service use the data key only for this stage’s log groups', () => {
@@ -311,19 +332,14 @@ describe('the permissions of each function', () => {
     expect(logStatements[0]!.Resource).toEqual(arnOf(logicalId(synth.stack.functions.get(name)!.logGroup)));
   });
 
-  it.each(ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === 'mac'))('%s may GenerateMac on the HMAC key and has no statement on the card key', (name) => {
+  it.each(ROUTE_ENTRIES)('%s may GenerateMac on the keys of its MAC purposes alone and has no statement on the card key', (name, route) => {
     const statements = statementsOfRole(synth.template, roleId(name));
     expect(statements.filter((s) => mentions(s, cardKeyId()))).toEqual([]);
-    const onMacKey = statements.filter((s) => mentions(s, fingerprintKeyId()));
-    expect(onMacKey.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
-      { actions: ['kms:GenerateMac'], resources: [arnOf(fingerprintKeyId())] },
-    ]);
-  });
-
-  it.each(ROUTE_ENTRIES.filter(([, r]) => r.cardAccess === undefined))('%s has no statement on the card key or the HMAC key', (name) => {
-    const statements = statementsOfRole(synth.template, roleId(name));
-    expect(statements.filter((s) => mentions(s, cardKeyId()) || mentions(s, fingerprintKeyId()))).toEqual([]);
-    expect(statements.flatMap(actionsOf)).not.toContain('kms:GenerateMac');
+    const onMacKeys = statements.filter((s) => macKeyIds().some((key) => mentions(s, key)));
+    expect(onMacKeys.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual(
+      (route.macs ?? []).map((purpose) => ({ actions: ['kms:GenerateMac'], resources: [arnOf(macKeyId(purpose))] })),
+    );
+    if (!route.macs?.length) expect(statements.flatMap(actionsOf)).not.toContain('kms:GenerateMac');
   });
 
   it('gives no route function kms:Decrypt on the card key (only the webhook worker may, see outbox.test.ts)', () => {

@@ -9,11 +9,13 @@ import {
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KmsKeyService } from '../../shared/adapters/kms/kms-key-service.ts';
+import { KmsKeyService, macKeyIdsFrom, macKeyVariable } from '../../shared/adapters/kms/kms-key-service.ts';
 import { EnvelopeVault } from '../../shared/adapters/vault/envelope-vault.ts';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:111122223333:key/card-data';
 const MAC_KEY_ID = 'arn:aws:kms:eu-west-1:111122223333:key/card-fingerprint';
+const CLIENT_SECRET_KEY_ID = 'arn:aws:kms:eu-west-1:111122223333:key/client-secret';
+const MAC_KEY_IDS = { 'card-fingerprint': MAC_KEY_ID, 'client-secret': CLIENT_SECRET_KEY_ID };
 const MERCHANT = 'mch_aaaaaaaaaaaaaaaaaaaaaaaa';
 const CARD = '4242424242424242';
 
@@ -42,7 +44,7 @@ function fakeKmsDataKey() {
 }
 
 describe('KmsKeyService', () => {
-  const keys = new KmsKeyService(client, KEY_ID, MAC_KEY_ID);
+  const keys = new KmsKeyService(client, KEY_ID, MAC_KEY_IDS);
 
   it('names the data master key as its key id', () => {
     expect(keys.keyId).toBe(KEY_ID);
@@ -90,7 +92,7 @@ describe('KmsKeyService', () => {
     const mac = randomBytes(32);
     kmsMock.on(GenerateMacCommand).resolves({ Mac: mac, MacAlgorithm: 'HMAC_SHA_256', KeyId: MAC_KEY_ID });
 
-    expect((await keys.deriveSecret('paygate:card-fingerprint:v1:mch_x')).equals(mac)).toBe(true);
+    expect((await keys.deriveSecret('card-fingerprint', 'paygate:card-fingerprint:v1:mch_x')).equals(mac)).toBe(true);
 
     const calls = kmsMock.commandCalls(GenerateMacCommand);
     expect(calls).toHaveLength(1);
@@ -103,7 +105,26 @@ describe('KmsKeyService', () => {
 
   it('fails when GenerateMac returns no MAC', async () => {
     kmsMock.on(GenerateMacCommand).resolves({});
-    await expect(keys.deriveSecret('label')).rejects.toThrow(/no MAC/);
+    await expect(keys.deriveSecret('card-fingerprint', 'label')).rejects.toThrow(/no MAC/);
+  });
+
+  it('derives each purpose with its own key, and refuses a purpose whose key the function was not given', async () => {
+    kmsMock.on(GenerateMacCommand).resolves({ Mac: randomBytes(32) });
+    await keys.deriveSecret('client-secret', 'paygate:client-secret:v1:mch_x');
+    expect(kmsMock.commandCalls(GenerateMacCommand)[0]?.args[0].input.KeyId).toBe(CLIENT_SECRET_KEY_ID);
+
+    await expect(keys.deriveSecret('webhook-secret', 'paygate:webhook-secret:v1:mch_x')).rejects.toThrow(/no webhook-secret key/);
+    await expect(keys.deriveSecret('request-hash', 'paygate:request-hash:v1:mch_x')).rejects.toThrow(/no request-hash key/);
+    expect(kmsMock.commandCalls(GenerateMacCommand)).toHaveLength(1);
+  });
+});
+
+describe('macKeyIdsFrom', () => {
+  it('reads the key id of each purpose from its own variable, and nothing else', () => {
+    expect(macKeyVariable('webhook-secret')).toBe('PAYGATE_MAC_KEY_WEBHOOK_SECRET');
+    expect(
+      macKeyIdsFrom({ PAYGATE_MAC_KEY_CARD_FINGERPRINT: 'k1', PAYGATE_MAC_KEY_WEBHOOK_SECRET: 'k2', PAYGATE_MAC_KEY_CLIENT_SECRET: '', PAYGATE_FINGERPRINT_KEY_ID: 'old' }),
+    ).toStrictEqual({ 'card-fingerprint': 'k1', 'webhook-secret': 'k2' });
   });
 });
 
@@ -112,7 +133,7 @@ describe('EnvelopeVault over KmsKeyService', () => {
 
   it('seals and opens a card number, and the envelope holds the KMS blob and key id, not the number', async () => {
     const { blob } = fakeKmsDataKey();
-    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     const context = { merchantId: MERCHANT, token: 'tok_1' };
 
     const sealed = await vault.seal(CARD, context);
@@ -120,20 +141,20 @@ describe('EnvelopeVault over KmsKeyService', () => {
     expect(sealed.keyId).toBe(KEY_ID);
     expect(sealed.wrappedKey).toBe(blob.toString('base64'));
     expect(JSON.stringify(sealed)).not.toContain(CARD);
-    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     expect(await reader.open(sealed, context)).toBe(CARD);
     expect(kmsMock.commandCalls(DecryptCommand)).toHaveLength(1);
   });
 
   it('calls GenerateDataKey once to seal 50 cards of one merchant, and Decrypt once to open them all', async () => {
     fakeKmsDataKey();
-    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     const sealed = [];
     for (let i = 0; i < 50; i++) sealed.push(await vault.seal(`42424242424242${String(i).padStart(2, '0')}`, { merchantId: MERCHANT, token: `tok_${i}` }));
 
     expect(kmsMock.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
 
-    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     for (let i = 0; i < 50; i++) {
       const envelope = sealed[i];
       if (!envelope) throw new Error('missing envelope');
@@ -144,9 +165,9 @@ describe('EnvelopeVault over KmsKeyService', () => {
 
   it('cannot open an envelope for another merchant, since KMS refuses the other encryption context', async () => {
     fakeKmsDataKey();
-    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     const sealed = await vault.seal(CARD, { merchantId: MERCHANT, token: 'tok_1' });
-    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const reader = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
     await expect(reader.open(sealed, { merchantId: 'mch_other', token: 'tok_1' })).rejects.toThrow(/invalid ciphertext/);
   });
 
@@ -155,7 +176,7 @@ describe('EnvelopeVault over KmsKeyService', () => {
     kmsMock.on(GenerateMacCommand).callsFake((input: { Message?: Uint8Array }) => ({
       Mac: createHmac('sha256', macKey).update(input.Message ?? new Uint8Array()).digest(),
     }));
-    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_ID), vaultOptions);
+    const vault = new EnvelopeVault(new KmsKeyService(client, KEY_ID, MAC_KEY_IDS), vaultOptions);
 
     const a = await vault.fingerprint(CARD, MERCHANT);
     expect(await vault.fingerprint(CARD, MERCHANT)).toBe(a);
@@ -166,12 +187,12 @@ describe('EnvelopeVault over KmsKeyService', () => {
   });
 });
 
-describe('a MAC-only key service (payment-intent routes get the fingerprint key id alone)', () => {
-  const macOnly = new KmsKeyService(client, undefined, MAC_KEY_ID);
+describe('a MAC-only key service (payment-intent routes get the client-secret key id alone)', () => {
+  const macOnly = new KmsKeyService(client, undefined, { 'client-secret': CLIENT_SECRET_KEY_ID });
 
   it('derives secrets with GenerateMac but refuses to make or open data keys without a card key', async () => {
     kmsMock.on(GenerateMacCommand).resolves({ Mac: randomBytes(32) });
-    await expect(macOnly.deriveSecret('paygate:client-secret:v1:mch_x')).resolves.toHaveLength(32);
+    await expect(macOnly.deriveSecret('client-secret', 'paygate:client-secret:v1:mch_x')).resolves.toHaveLength(32);
     await expect(macOnly.generateDataKey({ merchant_id: MERCHANT })).rejects.toThrow(/no card key/);
     await expect(macOnly.unwrapDataKey(randomBytes(48), { merchant_id: MERCHANT })).rejects.toThrow(/no card key/);
     expect(kmsMock.commandCalls(GenerateDataKeyCommand)).toHaveLength(0);

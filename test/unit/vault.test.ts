@@ -2,7 +2,8 @@ import { createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 
 import { describe, expect, it } from 'vitest';
 import { FileKeyService, LOCAL_KEY_PURPOSES } from '../../shared/adapters/local/file-key-service.ts';
 import { EnvelopeVault, type EnvelopeVaultOptions, type KeyService } from '../../shared/adapters/vault/envelope-vault.ts';
-import type { SealedCardNumber } from '../../shared/ports.ts';
+import { vaultLimitedTo } from '../../shared/adapters/vault/limited-vault.ts';
+import type { MacPurpose, SealedCardNumber } from '../../shared/ports.ts';
 
 const CARD = '4242424242424242';
 const OTHER_CARD = '5555555555554444';
@@ -30,9 +31,9 @@ class CountingKeyService implements KeyService {
     this.unwrapped.push(ctx);
     return this.inner.unwrapDataKey(wrapped, ctx);
   }
-  deriveSecret(label: string) {
+  deriveSecret(purpose: MacPurpose, label: string) {
     this.derived.push(label);
-    return this.inner.deriveSecret(label);
+    return this.inner.deriveSecret(purpose, label);
   }
 }
 
@@ -75,9 +76,9 @@ describe('FileKeyService', () => {
     const keys = new FileKeyService(master);
     const macKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), LOCAL_KEY_PURPOSES.mac, 32));
     const wrapKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), LOCAL_KEY_PURPOSES.wrap, 32));
-    expect(await keys.deriveSecret('label')).toEqual(createHmac('sha256', macKey).update('label').digest());
-    expect(await keys.deriveSecret('label')).not.toEqual(createHmac('sha256', master).update('label').digest());
-    expect(await keys.deriveSecret('label')).not.toEqual(createHmac('sha256', wrapKey).update('label').digest());
+    expect(await keys.deriveSecret('client-secret', 'label')).toEqual(createHmac('sha256', macKey).update('label').digest());
+    expect(await keys.deriveSecret('client-secret', 'label')).not.toEqual(createHmac('sha256', master).update('label').digest());
+    expect(await keys.deriveSecret('client-secret', 'label')).not.toEqual(createHmac('sha256', wrapKey).update('label').digest());
     // A data key wrapped by the service opens under the wrapping key, and not under the master key.
     const { plaintext, wrapped } = await keys.generateDataKey({ m: '1' });
     const open = (key: Buffer) => {
@@ -290,11 +291,32 @@ describe('EnvelopeVault', () => {
         keyId: inner.keyId,
         generateDataKey: (c) => inner.generateDataKey(c),
         unwrapDataKey: (w, c) => inner.unwrapDataKey(w, c),
-        deriveSecret: (label) => (failures-- > 0 ? Promise.reject(new Error('key service down')) : inner.deriveSecret(label)),
+        deriveSecret: (purpose, label) => (failures-- > 0 ? Promise.reject(new Error('key service down')) : inner.deriveSecret(purpose, label)),
       };
       const vault = new EnvelopeVault(flaky, { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1_000 });
       await expect(vault.fingerprint(CARD, MERCHANT)).rejects.toThrow('key service down');
       expect(await vault.fingerprint(CARD, MERCHANT)).toMatch(/^[A-Za-z0-9_-]{22}$/);
     });
+  });
+});
+
+describe('vaultLimitedTo (what a function holding only its MAC purposes\' keys can do)', () => {
+  const vault = new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1_000 });
+
+  it('derives the purposes it was given exactly as the whole vault does', async () => {
+    const limited = vaultLimitedTo(vault, ['client-secret', 'card-fingerprint']);
+    expect(await limited.mac('client-secret', MERCHANT, 'pi_1')).toEqual(await vault.mac('client-secret', MERCHANT, 'pi_1'));
+    expect(await limited.fingerprint(CARD, MERCHANT)).toBe(await vault.fingerprint(CARD, MERCHANT));
+  });
+
+  it('refuses every other purpose, the fingerprint without card-fingerprint, and sealing or opening card data', async () => {
+    const limited = vaultLimitedTo(vault, ['client-secret']);
+    await expect(limited.mac('webhook-secret', MERCHANT, 'we_1:v1')).rejects.toThrow(/may not derive webhook-secret/);
+    await expect(limited.mac('request-hash', MERCHANT, 'x')).rejects.toThrow(/may not derive request-hash/);
+    await expect(limited.fingerprint(CARD, MERCHANT)).rejects.toThrow(/may not derive card-fingerprint/);
+    const sealed = await vault.seal(CARD, { merchantId: MERCHANT, token: 'tok_1' });
+    await expect(limited.seal(CARD, { merchantId: MERCHANT, token: 'tok_1' })).rejects.toThrow(/may not seal/);
+    await expect(limited.open(sealed, { merchantId: MERCHANT, token: 'tok_1' })).rejects.toThrow(/may not open/);
+    await expect(vaultLimitedTo(vault, []).mac('client-secret', MERCHANT, 'pi_1')).rejects.toThrow(/none/);
   });
 });

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { MacPurpose } from '../../ports.ts';
 import type { KeyService } from '../vault/envelope-vault.ts';
 
 /** HKDF `info` of each key derived from the master key: one key per purpose, as KMS has one key per use. */
@@ -44,7 +45,11 @@ export class FileKeyService implements KeyService {
     return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
   }
 
-  async deriveSecret(label: string): Promise<Buffer> {
+  // One MAC key for every purpose: the purpose is in the label, so the secrets stay apart, and in
+  // one process holding the master key separate keys would protect nothing (AWS has one KMS key
+  // per purpose because there each function holds only the ones it needs). Keeping one key also
+  // keeps the fingerprints and secrets of existing data dirs.
+  async deriveSecret(_purpose: MacPurpose, label: string): Promise<Buffer> {
     return createHmac('sha256', this.macKey).update(label).digest();
   }
 }

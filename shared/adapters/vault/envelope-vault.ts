@@ -9,8 +9,8 @@ export interface KeyService {
   readonly keyId: string;
   generateDataKey(context: Record<string, string>): Promise<{ plaintext: Buffer; wrapped: Buffer }>;
   unwrapDataKey(wrapped: Buffer, context: Record<string, string>): Promise<Buffer>;
-  /** A secret derived from the master key for one label; used to key card fingerprints. */
-  deriveSecret(label: string): Promise<Buffer>;
+  /** A secret derived for one label from the MAC key of its purpose (card fingerprints, client and webhook secrets, request hashes). */
+  deriveSecret(purpose: MacPurpose, label: string): Promise<Buffer>;
 }
 
 export interface EnvelopeVaultOptions {
@@ -81,7 +81,7 @@ export class EnvelopeVault implements Vault {
     const label = `paygate:${purpose}:v1:${merchantId}`;
     let key = this.macKeys.get(label);
     if (!key) {
-      key = this.keys.deriveSecret(label);
+      key = this.keys.deriveSecret(purpose, label);
       key.catch(() => this.macKeys.delete(label));
       this.macKeys.set(label, key);
     }
