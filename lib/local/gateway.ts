@@ -203,7 +203,7 @@ async function startOnLockedDataDir(
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);
-    const server = createHttpBridge({ routes: mounted, newRequestId: () => cryptoIds.next('request'), logger, storeAvailable: dynamo.available });
+    const server = createHttpBridge({ routes: mounted, newRequestId: () => cryptoIds.next('request'), logger, storeAvailable: dynamo.available, publicUrl: () => settings.publicUrl });
     const port = await new Promise<number>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(requestedPort, '127.0.0.1', () => {

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { CORS_HEADERS } from '../../shared/http/endpoint.ts';
 import { MAX_BODY_BYTES } from '../../shared/http/middlewares.ts';
 import { errorAnswer, type HttpEvent, type HttpResult } from '../../shared/http/types.ts';
+import { normalizedPath, resolveRoute } from '../../shared/http/route-resolution.ts';
 import type { RouteSpec } from '../../shared/routes.ts';
 
 export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
@@ -14,27 +15,8 @@ export interface MountedRoute {
   handler: RouteHandler;
 }
 
-interface CompiledRoute extends MountedRoute {
-  pattern: RegExp;
-  paramNames: string[];
-}
-
 /** Reading stops here: a body this large is answered 413 without being buffered further. */
 const HARD_BODY_LIMIT = 1024 * 1024;
-
-function compile(mounted: MountedRoute): CompiledRoute {
-  const paramNames: string[] = [];
-  const source = mounted.route.path
-    .split('/')
-    .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      paramNames.push(param[1]);
-      return '([^/]+)';
-    })
-    .join('/');
-  return { ...mounted, pattern: new RegExp(`^${source}$`), paramNames };
-}
 
 export interface HttpBridgeOptions {
   routes: MountedRoute[];
@@ -42,6 +24,8 @@ export interface HttpBridgeOptions {
   logger: Logger;
   /** False while the store is down: every request is answered 503 with Retry-After meanwhile. */
   storeAvailable: () => boolean;
+  /** The gateway's public URL, known once the port is bound: the base of errors' `doc_url`. */
+  publicUrl: () => string;
 }
 
 /**
@@ -50,14 +34,15 @@ export interface HttpBridgeOptions {
  * given before the server exists, so it cannot answer before every route does.
  */
 export function createHttpBridge(options: HttpBridgeOptions): Server {
-  const { newRequestId, logger, storeAvailable } = options;
-  const compiled = options.routes.map(compile);
+  const { newRequestId, logger, storeAvailable, publicUrl } = options;
+  const routes = options.routes.map((mounted) => mounted.route);
+  const handlers = new Map(options.routes.map((mounted) => [mounted.route, mounted.handler]));
 
   /** Answers the bridge gives itself (no route, too large, store down, a crash) carry a request id and a log line too. */
   const answerError = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
     const requestId = newRequestId();
     if (error.status === 413) res.setHeader('connection', 'close');
-    const answer = errorAnswer(error, requestId);
+    const answer = errorAnswer(error, requestId, publicUrl());
     send(res, { ...answer, headers: { ...answer.headers, 'x-request-id': requestId } });
     logger.log(error.status >= 500 ? 'error' : 'info', 'request', {
       request_id: requestId,
@@ -71,21 +56,21 @@ export function createHttpBridge(options: HttpBridgeOptions): Server {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-      const candidates = compiled.filter((r) => r.pattern.test(path));
-      if (req.method === 'OPTIONS' && candidates.some((r) => r.route.auth === 'client_secret')) {
+      const path = normalizedPath(url.pathname);
+      const method = req.method ?? 'GET';
+      const resolution = resolveRoute(routes, method, path);
+      if (method === 'OPTIONS' && resolution.kind === 'method_not_allowed' && routes.some((r) => r.path === resolution.path && r.auth === 'client_secret')) {
         // CORS preflight of the public routes (API Gateway's CORS configuration answers it in AWS).
         return send(res, { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' });
       }
-      const match = candidates.find((r) => r.route.method === req.method);
-      // A path with no route for this method is as unknown as a path with none at all.
-      if (!match) return answerError(req, res, errors.notFound('route'));
+      // What API Gateway hands to `$default` in AWS, answered as its function does.
+      if (resolution.kind === 'method_not_allowed') return answerError(req, res, errors.methodNotAllowed(method, resolution.path, resolution.allow));
+      if (resolution.kind === 'not_found') return answerError(req, res, errors.routeNotFound(method, path, resolution.nearest));
       if (!storeAvailable()) return answerError(req, res, errors.serviceUnavailable());
       const body = await readBody(req);
       if (body === 'too_large') return answerError(req, res, errors.payloadTooLarge());
-      const values = match.pattern.exec(path)?.slice(1) ?? [];
-      const pathParameters = Object.fromEntries(match.paramNames.map((name, i) => [name, safeDecode(values[i] ?? '')]));
-      const result = await match.handler(toEvent(req, url, path, match.route, pathParameters, body));
+      const pathParameters = Object.fromEntries(Object.entries(resolution.params).map(([name, value]) => [name, safeDecode(value)]));
+      const result = await handlers.get(resolution.route)!(toEvent(req, url, path, resolution.route, pathParameters, body));
       send(res, result);
     } catch {
       answerError(req, res, errors.internal());

@@ -20,6 +20,8 @@ export interface ErrorDetails {
   retryAfterSeconds?: number;
   /** A conflict that will clear (another request is in flight): never remembered by idempotency. */
   transient?: boolean;
+  /** The methods a path takes, for 405 answers (the `Allow` header). */
+  allow?: readonly string[];
 }
 
 export interface ErrorBody {
@@ -31,7 +33,14 @@ export interface ErrorBody {
     decline_code?: string;
     payment_id?: string;
     request_id?: string;
+    /** The API reference's anchor for this code. */
+    doc_url?: string;
   };
+}
+
+/** Where the API reference explains an error code (the `/docs` page of the gateway at `publicUrl`). */
+export function errorDocUrl(publicUrl: string, code: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/docs/errors#${code}`;
 }
 
 export class ApiError extends Error {
@@ -55,13 +64,14 @@ export class ApiError extends Error {
     return this.status === 402 || STATE_ERROR_CODES.has(this.code);
   }
 
-  toBody(requestId?: string): ErrorBody {
+  toBody(requestId?: string, publicUrl?: string): ErrorBody {
     // A message or a param may echo the caller's input (an unknown field's name): never a card in clear.
     const body: ErrorBody = { error: { type: this.type, code: this.code, message: redact(this.message) } };
     if (this.details.param !== undefined) body.error.param = redact(this.details.param);
     if (this.details.declineCode !== undefined) body.error.decline_code = this.details.declineCode;
     if (this.details.paymentId !== undefined) body.error.payment_id = this.details.paymentId;
     if (requestId !== undefined) body.error.request_id = requestId;
+    if (publicUrl !== undefined) body.error.doc_url = errorDocUrl(publicUrl, this.code);
     return body;
   }
 }
@@ -122,6 +132,15 @@ export const errors = {
   maxAttemptsExceeded: () =>
     new ApiError(410, 'invalid_request_error', 'max_attempts_exceeded', 'Too many failed payment attempts for this payment intent.'),
   notFound: (what: string) => new ApiError(404, 'invalid_request_error', 'resource_not_found', `No such ${what}.`),
+  /** No route has this path: the message names what was asked and, when one is close, the route meant. */
+  routeNotFound: (method: string, path: string, nearest?: { method: string; path: string } | null) =>
+    new ApiError(404, 'invalid_request_error', 'route_not_found',
+      `No route for ${method} ${shown(path)}.${nearest ? ` Did you mean ${nearest.method} ${nearest.path}?` : ' The routes are listed in the API reference (/api/openapi.json).'}`),
+  methodNotAllowed: (method: string, path: string, allow: readonly string[]) =>
+    new ApiError(405, 'invalid_request_error', 'method_not_allowed', `${method} is not allowed on ${path}: it takes ${allow.join(', ')}.`, { allow }),
+  unsupportedMediaType: () =>
+    new ApiError(415, 'invalid_request_error', 'unsupported_media_type',
+      "Send the request body as JSON with \"Content-Type: application/json\" (curl -d sends a form body unless given -H 'Content-Type: application/json')."),
   idempotencyKeyMismatch: () =>
     new ApiError(409, 'idempotency_error', 'idempotency_key_mismatch',
       'This Idempotency-Key was already used with a different request body or endpoint.'),
@@ -139,6 +158,11 @@ export const errors = {
       retryAfterSeconds,
     }),
 };
+
+/** A path as an error message may show it: the caller's own text, cut short (redaction of card numbers is toBody's). */
+function shown(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+}
 
 const DECLINE_MESSAGES: Record<string, string> = {
   do_not_honor: 'Your card was declined.',

@@ -6,7 +6,7 @@ import { ApiError, errors } from '../domain/errors.ts';
 import type { IdempotentAnswer, Store, StoredAnswer } from '../ports.ts';
 import type { RouteSpec } from '../routes.ts';
 import type { AnswerRenderer } from './idempotency.ts';
-import { authenticate, errorResponder, idempotency, jsonBody, rateLimit } from './middlewares.ts';
+import { authenticate, errorResponder, idempotency, jsonBody, knownRoute, rateLimit } from './middlewares.ts';
 import { vaultLimitedTo } from '../adapters/vault/limited-vault.ts';
 import { describeFirstIssue } from './validation-problems.ts';
 import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
@@ -105,7 +105,7 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, where: '
   if (result.success) return result.data as Out<S>;
   if (where === 'path') throw errors.notFound('resource');
   if (where === 'body' && !isPlainObject(value ?? {})) throw errors.validation('The request body must be a JSON object.');
-  const problem = describeFirstIssue(result.error, value ?? {});
+  const problem = describeFirstIssue(result.error, value ?? {}, schema);
   throw new ApiError(400, 'invalid_request_error', problem.code, problem.message, problem.param ? { param: problem.param } : {});
 }
 
@@ -149,7 +149,7 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
   };
   const render: AnswerRenderer = async (result, requestId): Promise<StoredAnswer> => {
     if (result instanceof ApiError) {
-      const answer = errorAnswer(result, requestId);
+      const answer = errorAnswer(result, requestId, deps.settings.publicUrl);
       return { statusCode: answer.statusCode, body: answer.body };
     }
     return { statusCode: successStatus, body: JSON.stringify((await present(result)).stored) };
@@ -157,6 +157,7 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
 
   const chain = middy<HttpEvent, HttpResult, Error, PaygateContext>()
     .use(errorResponder())
+    .use(knownRoute())
     .use(jsonBody())
     .use(authenticate())
     .use(rateLimit())
@@ -217,7 +218,7 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
         error_message: error instanceof Error ? error.message : undefined,
       });
       state.errorCode = 'internal_error';
-      result = errorAnswer(errors.internal(), state.requestId);
+      result = errorAnswer(errors.internal(), state.requestId, deps.settings.publicUrl);
     }
     result.headers = {
       ...result.headers,

@@ -4,6 +4,8 @@ import { ApiError, errors } from '../domain/errors.ts';
 import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { claimKey, withCardDataKeyed, type AnswerRenderer } from './idempotency.ts';
+import { ROUTES } from '../routes.ts';
+import { resolveRoute } from './route-resolution.ts';
 import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext } from './types.ts';
 
 type Middleware = MiddlewareObj<HttpEvent, HttpResult, Error, PaygateContext>;
@@ -33,7 +35,7 @@ export const errorResponder = (): Middleware => ({
     }
     const apiError = error as ApiError;
     state.errorCode = apiError.code;
-    request.response = errorAnswer(apiError, state.requestId);
+    request.response = errorAnswer(apiError, state.requestId, state.deps.settings.publicUrl);
   },
 });
 
@@ -48,6 +50,30 @@ function storeUnreachable(error: Error | null | undefined): boolean {
   return (typeof code === 'string' && UNREACHABLE_CODES.has(code)) || BUSY_ERRORS.has(error.name);
 }
 
+/** The path `$default` stands for in the route table's terms: no route of the contract has it. */
+export const DEFAULT_ROUTE_PATH = '$default';
+
+/**
+ * The route a method and path mean, checked in every runtime: a path whose most specific route
+ * takes other methods is a 405 with `Allow` (API Gateway hands `GET /api/v1/payments/authorize`
+ * to `GET /api/v1/payments/{id}`: a payment called "authorize" is not what was meant), and the
+ * `$default` function answers a 404 naming the nearest route.
+ */
+export const knownRoute = (): Middleware => ({
+  before: (request) => {
+    const { route } = request.context.paygate;
+    const method = request.event.requestContext.http.method;
+    const path = request.event.rawPath;
+    if (typeof path !== 'string') return;
+    const resolution = resolveRoute(Object.values(ROUTES), method, path);
+    if (resolution.kind === 'method_not_allowed') throw errors.methodNotAllowed(method, resolution.path, resolution.allow);
+    if (route.path !== DEFAULT_ROUTE_PATH) return;
+    // Here API Gateway matched no route. Ours may still match: a trailing slash, which API Gateway does not strip.
+    const nearest = resolution.kind === 'route' ? { method: resolution.route.method, path: resolution.route.path } : resolution.nearest;
+    throw errors.routeNotFound(method, path, nearest);
+  },
+});
+
 /** Reads the body: at most 64 KiB, JSON only. The raw body is never kept in an error or a log. */
 export const jsonBody = (): Middleware => ({
   before: (request) => {
@@ -56,6 +82,9 @@ export const jsonBody = (): Middleware => ({
       request.context.paygate.body = undefined;
       return;
     }
+    // A form body is JSON sent without its content type (curl -d) or not JSON at all: say so, not "invalid JSON".
+    const contentType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (contentType === 'application/x-www-form-urlencoded' || contentType === 'multipart/form-data') throw errors.unsupportedMediaType();
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
     if (raw.length > MAX_BODY_BYTES) throw errors.payloadTooLarge();
     const text = raw.toString('utf8');

@@ -33,10 +33,11 @@ export function jsonResult(statusCode: number, body: string, headers: Record<str
 }
 
 /** Every error answer, live or remembered: the contract's shape, the request id, Retry-After when the error has one. */
-export function errorAnswer(error: ApiError, requestId: string): HttpResult {
+export function errorAnswer(error: ApiError, requestId: string, publicUrl: string): HttpResult {
   const headers: Record<string, string> = {};
   if (error.details.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.details.retryAfterSeconds);
-  return jsonResult(error.status, JSON.stringify(error.toBody(requestId)), headers);
+  if (error.details.allow !== undefined) headers['allow'] = error.details.allow.join(', ');
+  return jsonResult(error.status, JSON.stringify(error.toBody(requestId, publicUrl)), headers);
 }
 
 /** Header lookup that does not care about case (API Gateway v2 lowercases, node:http too, tests may not). */

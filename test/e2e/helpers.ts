@@ -90,6 +90,7 @@ export function expectContractEnvelope(answer: Answer, what: string): void {
       request_id: expect.stringMatching(/^req_[0-9A-Za-z]{20,}$/),
     },
   });
+  expect(answer.body.error.doc_url, `${what}: doc_url`).toMatch(new RegExp(`^http://localhost:\\d+/docs/errors#${String(answer.body.error.code)}$`));
   if (answer.headers.get('idempotent-replayed') !== 'true') {
     expect(answer.body.error.request_id, `${what}: body request_id vs X-Request-Id`).toBe(requestId);
   }

@@ -551,11 +551,38 @@ describe.concurrent('every answer', () => {
     const unknownRoute = await raw('GET', '/api/v1/no-such-thing');
     const wrongMethod = await raw('DELETE', `/api/v1/payments/${unknownPaymentId()}`);
     expect(unknownRoute.status).toBe(404);
-    // A method a path does not have is an unknown route (as API Gateway's $default route answers).
-    expect(wrongMethod.status).toBe(404);
-    expect(wrongMethod.body.error.code).toBe('resource_not_found');
+    expect(unknownRoute.body.error.code).toBe('route_not_found');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.error.code).toBe('method_not_allowed');
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
     expectContractEnvelope(unknownRoute, 'GET /api/v1/no-such-thing');
     expectContractEnvelope(wrongMethod, 'DELETE /api/v1/payments/{id}');
+  });
+
+  it('teaches the usual mistakes: a GET of a POST route, a typo in a path, a form body, a decimal amount, a typo in a name', async () => {
+    const raw = checkedClient(gateway.url, gateway.apiKey);
+    const getOfPost = await raw('GET', '/api/v1/payments/authorize');
+    expectError(getOfPost, 405, 'method_not_allowed', { message: 'GET is not allowed on /api/v1/payments/authorize: it takes POST.' });
+    expect(getOfPost.headers.get('allow')).toBe('POST');
+    expectError(await raw('POST', '/api/v1/payment/authorize', paymentBody()), 404, 'route_not_found', {
+      message: 'No route for POST /api/v1/payment/authorize. Did you mean POST /api/v1/payments/authorize?',
+    });
+    expectError(await raw('POST', '/api/v1/payments/authorize', { ...paymentBody(), amount: 99.99 }), 400, 'invalid_amount', {
+      param: 'amount',
+      message: 'amount must be an integer: amounts are integers in minor units (9999 for 99.99 USD).',
+    });
+    const { amount, ...rest } = paymentBody();
+    expectError(await raw('POST', '/api/v1/payments/authorize', { ...rest, amout: amount }), 400, 'validation_error', {
+      message: 'Unknown parameter: amout. Did you mean amount?',
+    });
+    // What `curl -d '{...}'` sends without -H 'Content-Type: application/json'.
+    const form = await fetch(`${gateway.url}/api/v1/payments/authorize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify(paymentBody()),
+    });
+    expect(form.status).toBe(415);
+    expect(((await form.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
   });
 
   it('gives each request its own request id', async () => {

@@ -230,8 +230,22 @@ describe('the bundles run as Lambda runs them', () => {
     ]);
     for (const answer of answers) {
       expect(answer).toMatchObject({ statusCode: 404, headers: { 'content-type': expect.stringContaining('application/json') } });
-      expect(answer.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'resource_not_found' } });
+      expect(answer.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'route_not_found' } });
     }
+    expect(answers[1]!.body).toMatchObject({ error: { message: 'No route for POST /api/v1/nowhere. The routes are listed in the API reference (/api/openapi.json).' } });
+  }, 60_000);
+
+  it('answers 405 with Allow from $default for a path whose route takes another method, and from the route API Gateway picked for a literal path', async () => {
+    const [fromDefault, fromPaymentRoute] = await invoke('test', [
+      { handler: NOT_FOUND_ROUTE.handler, event: httpEvent({ method: 'GET', path: '/api/v1/payments/pay_000000000000000000000000/capture', routePath: '$default' }) },
+      // API Gateway hands GET /api/v1/payments/authorize to GET /api/v1/payments/{id}.
+      {
+        handler: ROUTES.getPayment.handler,
+        event: httpEvent({ method: 'GET', path: '/api/v1/payments/authorize', routePath: ROUTES.getPayment.path, pathParameters: { id: 'authorize' } }),
+      },
+    ]);
+    expect(fromDefault).toMatchObject({ statusCode: 405, headers: { allow: 'POST' }, body: { error: { code: 'method_not_allowed' } } });
+    expect(fromPaymentRoute).toMatchObject({ statusCode: 405, headers: { allow: 'POST' }, body: { error: { code: 'method_not_allowed' } } });
   }, 60_000);
 
   it('serves the checkout page as HTML under its CSP, and the built script and style from the bundle', async () => {
