@@ -97,7 +97,7 @@ export async function createIntent(
     version: 1,
   };
   const created = { intent, clientSecret: await clientSecretFor(deps, intent) };
-  const event = announce(deps, merchantId, 'payment_intent.created', intentView(intent, now, null, deps.settings.publicUrl), now);
+  const event = announce(deps, merchantId, 'payment_intent.created', intentView(intent, now, null, deps.settings.publicUrl), intent.version, now);
   await deps.store.createIntent(intent, event, idempotency && (await idempotency.partFor(created)));
   return created;
 }
@@ -127,7 +127,7 @@ export async function cancelIntent(deps: Dependencies, merchantId: string, inten
     throw errors.busy('The customer is paying this intent right now.');
   }
   const next: PaymentIntent = { ...intent, status: 'canceled', confirmingUntil: null, updatedAt: now.toISOString(), version: intent.version + 1 };
-  const event = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), now);
+  const event = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), next.version, now);
   try {
     await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], idempotency && (await idempotency.partFor(next)));
   } catch (error) {
@@ -203,7 +203,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
         version: held.version + 1,
       };
       const events = succeeded
-        ? [announce(deps, held.merchantId, 'payment_intent.succeeded', intentView(next, at, null, deps.settings.publicUrl), at)]
+        ? [announce(deps, held.merchantId, 'payment_intent.succeeded', intentView(next, at, null, deps.settings.publicUrl), next.version, at)]
         : [];
       committed = next;
       return { change: { next, expectedVersion: held.version }, events };

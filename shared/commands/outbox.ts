@@ -19,7 +19,9 @@ export function dueWork(deps: Dependencies, kind: WorkKind, ref: string, merchan
 /**
  * The event reporting a change. It goes into the change's own commit, and is itself the outbox
  * record: the store keeps it due for dispatch to the merchant's endpoints until that has run.
+ * `objectVersion` is the object's version after the change (1 when created), so a receiver can
+ * drop an event older than one it has applied.
  */
-export function announce(deps: Dependencies, merchantId: string, type: EventType, object: unknown, at: Date): PaygateEvent {
-  return { id: deps.ids.next('event'), merchantId, type, createdAt: at.toISOString(), objectJson: JSON.stringify(object) };
+export function announce(deps: Dependencies, merchantId: string, type: EventType, object: unknown, objectVersion: number, at: Date): PaygateEvent {
+  return { id: deps.ids.next('event'), merchantId, type, createdAt: at.toISOString(), objectVersion, objectJson: JSON.stringify(object) };
 }

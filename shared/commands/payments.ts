@@ -130,7 +130,7 @@ export async function createPayment(
       ? errors.fraudDeclined(paymentId)
       : errors.cardDeclined(issuerResponse.declineCode, paymentId);
 
-  const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), now);
+  const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), payment.version, now);
   const settled = intent?.settle(payment, decline, now);
   // An authorization's expiry is due in the store with the payment itself (see the store's `due` index).
   await deps.store.commitPayment({
@@ -204,7 +204,7 @@ async function changePayment(
     const transition = decide(current, now);
     if (transition === null) return current;
     const { next, transaction, precondition } = transition;
-    const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(next), now);
+    const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(next), next.version, now);
     try {
       await deps.store.commitPayment({
         payment: next,

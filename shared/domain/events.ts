@@ -17,15 +17,18 @@ export interface PaygateEvent {
   merchantId: string;
   type: EventType;
   createdAt: string;
+  /** The object's version after the change (1 when created); absent on events stored before it was kept. */
+  objectVersion?: number;
   /** The object as GET returns it at the time of the event, serialized once so every delivery sends the same bytes. */
   objectJson: string;
 }
 
 /** The body delivered and returned by GET /api/v1/events/{id}: exactly these bytes on every retry. */
 export function eventBody(event: PaygateEvent): string {
+  const version = event.objectVersion === undefined ? '' : `,"object_version":${String(event.objectVersion)}`;
   return `{"id":${JSON.stringify(event.id)},"object":"event","type":${JSON.stringify(event.type)},"created_at":${JSON.stringify(
     event.createdAt,
-  )},"data":{"object":${event.objectJson}}}`;
+  )}${version},"data":{"object":${event.objectJson}}}`;
 }
 
 /**

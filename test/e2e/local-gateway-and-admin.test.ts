@@ -150,7 +150,7 @@ describe('stopping and restarting', () => {
       await admin('POST', `/api/admin/merchants/${before.merchant!.id}/api-keys`),
       await admin('DELETE', `/api/admin/merchants/${before.merchant!.id}/api-keys/${before.merchant!.apiKeyId}`),
     ];
-    for (const answer of attempts) expectError(answer, 404, 'resource_not_found');
+    for (const answer of attempts) expectError(answer, 404, 'route_not_found');
     expect((await checkedClient(restarted!.url, before.merchant!.apiKey)('GET', '/api/v1/transactions')).status).toBe(200);
   });
 });

@@ -101,7 +101,11 @@ describe('webhooks and scheduled expiry over HTTP', () => {
     expect(expired.amount_capturable).toBe(0);
 
     const events = await call('GET', '/api/v1/events?type=payment.expired');
-    expect(events.body.data.some((e: { data: { object: { id: string } } }) => e.data.object.id === id)).toBe(true);
+    const expiredEvent = events.body.data.find((e: { data: { object: { id: string } } }) => e.data.object.id === id);
+    // The payment's second version: authorized (1), expired (2).
+    expect(expiredEvent).toMatchObject({ type: 'payment.expired', object_version: 2 });
+    const authorizedEvents = await call('GET', '/api/v1/events?type=payment.authorized&limit=100');
+    expect(authorizedEvents.body.data.find((e: { data: { object: { id: string } } }) => e.data.object.id === id)).toMatchObject({ object_version: 1 });
     const capture = await call('POST', `/api/v1/payments/${id}/capture`, {});
     expect(capture.status).toBe(400);
     expect(capture.body.error.code).toBe('authorization_expired');

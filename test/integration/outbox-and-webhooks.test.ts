@@ -1,3 +1,4 @@
+import { eventBody } from '../../shared/domain/events.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -109,6 +110,10 @@ describe('the transactional outbox', () => {
     const events = await deps.store.listEvents(merchantId, { limit: 100, offset: 0 });
     const refunded = events.items.find((e) => e.type === 'payment.refunded')!;
     expect(JSON.parse(refunded.objectJson)).toMatchObject({ id: authorized.id, status: 'partially_refunded', amount_refunded: 100 });
+    // Each event names the version of its object it shows: authorized 1, captured 2, refunded 3.
+    const ofFirstPayment = events.items.filter((e) => JSON.parse(e.objectJson).id === authorized.id).map((e) => [e.type, e.objectVersion]);
+    expect(ofFirstPayment.reverse()).toEqual([['payment.authorized', 1], ['payment.captured', 2], ['payment.refunded', 3]]);
+    expect(JSON.parse(eventBody(refunded))).toMatchObject({ object: 'event', object_version: 3 });
   });
 
   it('writes no event when the change does not commit, and no change without its event', async () => {
