@@ -1,14 +1,15 @@
-/** The CDK app: `npx cdk synth|deploy -c stage=test|live`. */
+/** The CDK app: `npx cdk synth|deploy -c stage=test|live [-c edge=waf|off] [-c edgeRateLimit=N]`. */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
+import { EDGE_REGION } from '../lib/aws/edge.ts';
 import { PaygateStack } from '../lib/aws/paygate-stack.ts';
 import { pickSettings } from '../lib/aws/settings.ts';
-import { stageConfig } from '../lib/aws/stage.ts';
+import { stageConfig, withEdgeOptions } from '../lib/aws/stage.ts';
 
 const app = new App();
 const context = (name: string): unknown => app.node.tryGetContext(name);
-const stage = stageConfig(context('stage') ?? 'test');
+const stage = withEdgeOptions(stageConfig(context('stage') ?? 'test'), context);
 const corsOrigins = context('corsOrigins');
 const localDynamoDbEndpoint = context('localDynamoDbEndpoint');
 // The hosted checkout page's browser code and style, bundled into the function that serves them.
@@ -21,8 +22,10 @@ new PaygateStack(app, stage.prefix, {
   settings: pickSettings(context),
   ...(typeof corsOrigins === 'string' ? { corsAllowOrigins: corsOrigins.split(',').map((o) => o.trim()) } : {}),
   ...(typeof localDynamoDbEndpoint === 'string' ? { localDynamoDbEndpoint } : {}),
-  // The account and region of the deploying credentials (CDK_DEFAULT_*); unset, the template is environment-agnostic.
-  env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
+  // The account and region of the deploying credentials (CDK_DEFAULT_*); unset, the template is
+  // environment-agnostic, but for the edge's region: the only one it can be deployed to (the stack
+  // refuses any other).
+  env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] ?? (stage.edge.enabled ? EDGE_REGION : undefined) },
   tags: { project: 'paygate', stage: stage.name },
 });
 

@@ -24,6 +24,8 @@ export const EnvironmentSchema = z.object({
   WEBHOOK_EVENT_TTL_SECONDS: seconds(86_400),
   PAYGATE_STAGE: z._default(z.enum(['test', 'live']), 'test'),
   PAYGATE_PUBLIC_URL: z.optional(z.url()),
+  // Set by the stack (from its Secrets Manager secret) when CloudFront is in front of the API.
+  PAYGATE_EDGE_ORIGIN_SECRET: z.optional(z.string().check(z.minLength(32))),
 });
 
 /** What each variable must be, said to the operator who set it wrong. */
@@ -31,6 +33,7 @@ const EXPECTED: Partial<Record<keyof z.infer<typeof EnvironmentSchema>, string>>
   WEBHOOK_RETRY_DELAYS: 'a comma-separated list of seconds, e.g. 300,900,3600,21600',
   PAYGATE_STAGE: 'test or live',
   PAYGATE_PUBLIC_URL: 'an absolute URL, e.g. https://pay.example.com',
+  PAYGATE_EDGE_ORIGIN_SECRET: 'at least 32 characters',
 };
 
 export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): Settings {
@@ -53,6 +56,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultPublicUrl: string): 
     webhookRetryDelaysSeconds: e.WEBHOOK_RETRY_DELAYS,
     webhookEventTtlSeconds: e.WEBHOOK_EVENT_TTL_SECONDS,
     eventRetentionSeconds: 30 * 86_400,
+    edgeOriginSecret: e.PAYGATE_EDGE_ORIGIN_SECRET ?? null,
     rateLimits: {
       paymentPerSecond: e.RATE_LIMIT_PAYMENT_PER_SECOND,
       paymentPerHour: e.RATE_LIMIT_PAYMENT_PER_HOUR,

@@ -24,6 +24,12 @@ export interface Settings {
   webhookEventTtlSeconds: number;
   /** Events are kept (and readable) this long. */
   eventRetentionSeconds: number;
+  /**
+   * What CloudFront adds to each request it forwards when the stage has an edge
+   * (shared/http/client-ip.ts): only such a request names its client IP in a header. Null
+   * without an edge, and always on the local gateway.
+   */
+  edgeOriginSecret: string | null;
 }
 
 export interface RateLimitSettings {

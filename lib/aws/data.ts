@@ -4,6 +4,7 @@ import { ServicePrincipal, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-i
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import { wafLogGroupName } from './edge.ts';
 import type { StageConfig } from './stage.ts';
 
 export interface PaygateDataProps {
@@ -149,8 +150,13 @@ export class PaygateData extends Construct {
 /** Step Functions' own prefix for the log groups of state machines (vended logs: no per-group resource policy). */
 export const STATE_MACHINE_LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
 
-/** The log groups of a stage: one per function, the API's access log, and one per state machine. */
+/** The log groups of a stage: one per function, the API's access log, one per state machine, and the WAF's (edge.ts). */
 export function logGroupNamePatterns(stage: StageConfig): string[] {
-  return [`/aws/lambda/${stage.prefix}-*`, `/aws/apigateway/${stage.prefix}-*`, `${STATE_MACHINE_LOG_GROUP_PREFIX}${stage.prefix}-*`];
+  return [
+    `/aws/lambda/${stage.prefix}-*`,
+    `/aws/apigateway/${stage.prefix}-*`,
+    `${STATE_MACHINE_LOG_GROUP_PREFIX}${stage.prefix}-*`,
+    wafLogGroupName(stage),
+  ];
 }
 

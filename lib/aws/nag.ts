@@ -1,5 +1,7 @@
 import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
@@ -107,4 +109,32 @@ export function suppressStateMachineRoleFindings(stateMachine: StateMachine): vo
     ],
     true,
   );
+}
+
+/** What the edge (edge.ts) accepts of the CloudFront and Secrets Manager checks. */
+export function suppressEdgeFindings(distribution: Distribution, originSecret: Secret): void {
+  NagSuppressions.addResourceSuppressions(distribution, [
+    {
+      id: 'AwsSolutions-CFR1',
+      reason:
+        "Merchants' servers and their customers' browsers may be anywhere: a geo restriction would refuse payments by country, which is the merchant's decision, not the gateway's.",
+    },
+    {
+      id: 'AwsSolutions-CFR3',
+      reason:
+        "CloudFront's standard logs record each request's query string, and the checkout page's client secrets travel there (the API's access log leaves the query out for that reason); they cannot leave out a field. Every request CloudFront forwards is in the API's access log (under the edge server's address), and the WAF logs each request a rule blocked or counted, with the client IP and with the query string and credential headers redacted.",
+    },
+    {
+      id: 'AwsSolutions-CFR4',
+      reason:
+        "The distribution answers on its *.cloudfront.net name with CloudFront's default certificate, for which CloudFront sets the minimum protocol itself; TLSv1.2_2021 needs a custom domain with an ACM certificate in us-east-1, which the stage does not have. The origin side is TLS 1.2 only (CFR5).",
+    },
+  ]);
+  NagSuppressions.addResourceSuppressions(originSecret, [
+    {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'CloudFormation resolves this value into the distribution and the functions at deploy time only, so a rotation in Secrets Manager would reach neither. It proves to the functions that a request came through CloudFront (to trust the client IP it names) and opens nothing else; it is replaced by replacing the secret (a new construct id) and deploying.',
+    },
+  ]);
 }

@@ -7,6 +7,7 @@ import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { PaygateApi } from './api.ts';
 import { NOT_FOUND_HANDLER, type BundleConstants } from './bundling.ts';
+import { PaygateEdge } from './edge.ts';
 import { CardKeys } from './card-keys.ts';
 import { COUNTER_KEYS, PaygateData, READING_ROUTE_ACTIONS, WRITING_ROUTE_ACTIONS } from './data.ts';
 import { suppressDefaultRouteFindings, suppressRouteFindings, suppressTableGrantFindings } from './nag.ts';
@@ -37,7 +38,8 @@ export interface PaygateStackProps extends StackProps {
 /**
  * Paygate on AWS: one function per route of the route table behind an HTTP API, one DynamoDB
  * table, the data key and the card keys, and the outbox (outbox.ts: the table stream's relay,
- * the work queue and its worker, the delayed-work state machines, dead-letter queues, alarms).
+ * the work queue and its worker, the delayed-work state machines, dead-letter queues, alarms),
+ * and, when the stage has it, the edge (edge.ts: CloudFront with AWS WAF in front of the API).
  * Every function is a PaygateFunction: a role that starts empty, then one grant per resource
  * the function uses.
  */
@@ -47,6 +49,10 @@ export class PaygateStack extends Stack {
   readonly cardKeys: CardKeys;
   readonly api: PaygateApi;
   readonly outbox: PaygateOutbox;
+  /** CloudFront and the WAF in front of the API; null when the stage has no edge. */
+  readonly edge: PaygateEdge | null;
+  /** Where merchants and customers reach the API: the distribution's URL with an edge, the API's own without. */
+  readonly publicUrl: string;
   /** The function of each route, by route name. */
   readonly functions: ReadonlyMap<string, PaygateFunction>;
   /** The function of the `$default` route: the contract's 404 for any unknown route. */
@@ -69,14 +75,19 @@ export class PaygateStack extends Stack {
       logKey: this.data.dataKey,
     });
 
+    this.edge = stage.edge.enabled ? new PaygateEdge(this, 'Edge', { stage, httpApi: this.api.httpApi, logKey: this.data.dataKey }) : null;
+    // Attributes of the API (and of the distribution, whose origin is the API) alone: no cycle with the routes.
+    this.publicUrl = this.edge?.publicUrl ?? this.api.httpApi.apiEndpoint;
+
     const baseEnvironment: Record<string, string> = {
       ...props.settings,
       PAYGATE_STAGE: stage.name,
       PAYGATE_TABLE_NAME: this.data.table.tableName,
-      // The API's own endpoint: an attribute of the API alone, so no cycle with the routes.
-      PAYGATE_PUBLIC_URL: this.api.httpApi.apiEndpoint,
+      PAYGATE_PUBLIC_URL: this.publicUrl,
       ...(props.localDynamoDbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: props.localDynamoDbEndpoint } : {}),
     };
+    // The routes read the client IP (per-IP limits); the workers and $default do not.
+    const routeEnvironment: Record<string, string> = { ...baseEnvironment, ...this.edge?.environment };
 
     const constants: BundleConstants = { checkoutAssets: props.checkoutAssets };
     const functions = new Map<string, PaygateFunction>();
@@ -86,7 +97,7 @@ export class PaygateStack extends Stack {
         name: kebabCase(routeName),
         handler: route.handler,
         description: `${route.method} ${route.path}`,
-        environment: { ...baseEnvironment, ...this.cardKeys.environment(route.macs ?? []) },
+        environment: { ...routeEnvironment, ...this.cardKeys.environment(route.macs ?? []) },
         logKey: this.data.dataKey,
         constants,
       });
@@ -119,7 +130,15 @@ export class PaygateStack extends Stack {
 
     this.outbox = new PaygateOutbox(this, 'Outbox', { stage, data: this.data, cardKeys: this.cardKeys, environment: baseEnvironment, constants });
 
-    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API', value: this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'ApiUrl', {
+      description: this.edge ? "The API's own endpoint, without the WAF: for operators' SigV4 calls (CloudFront would change the Host they sign)" : 'Base URL of the API',
+      value: this.api.httpApi.apiEndpoint,
+    });
+    new CfnOutput(this, 'PublicUrl', { description: 'Where merchants and customers call the API (the functions’ PAYGATE_PUBLIC_URL)', value: this.publicUrl });
+    if (this.edge) {
+      new CfnOutput(this, 'DistributionDomainName', { description: 'The CloudFront distribution in front of the API', value: this.edge.distribution.distributionDomainName });
+      new CfnOutput(this, 'EdgeWebAclArn', { description: 'The WAF web ACL of the distribution', value: this.edge.webAcl.attrArn });
+    }
     new CfnOutput(this, 'OperatorInvokeArn', {
       description: 'Grant execute-api:Invoke on this ARN to the operators who onboard merchants',
       value: this.api.operatorInvokeArn(),

@@ -151,7 +151,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const requestedPort = Number(env['PORT'] ?? 3000);
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new Error('PORT must be a port number');
   const adminKey = readAdminKey(env);
-  const settings = { ...readSettings(env, `http://localhost:${requestedPort}`), allowLoopbackUrls: true };
+  // No CloudFront in front of the local gateway: its clients are named by their socket's address only.
+  const settings = { ...readSettings(env, `http://localhost:${requestedPort}`), allowLoopbackUrls: true, edgeOriginSecret: null };
   const dataDir = resolve(env['PAYGATE_DATA_DIR'] ?? '.paygate');
   prepareDataDir(dataDir, [MASTER_KEY_FILE, STORE_CREDENTIALS_FILE, TEST_MERCHANT_FILE]);
   const lock = await lockDataDir(dataDir);

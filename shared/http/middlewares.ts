@@ -3,6 +3,7 @@ import { authenticateApiKey, limitAdminCaller } from '../commands/merchants.ts';
 import { ApiError, errors } from '../domain/errors.ts';
 import { IdempotencyLockLostError, type RateWindow } from '../ports.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { clientIp } from './client-ip.ts';
 import { claimKey, withCardDataKeyed, type AnswerRenderer } from './idempotency.ts';
 import { ROUTES } from '../routes.ts';
 import { resolveRoute } from './route-resolution.ts';
@@ -119,13 +120,13 @@ export const authenticate = (): Middleware => ({
       case 'client_secret':
         return;
       case 'admin':
-        await limitAdminCaller(state.deps, request.event.requestContext.http.sourceIp);
+        await limitAdminCaller(state.deps, clientIp(request.event, state.deps.settings.edgeOriginSecret));
         if (!state.deps.isAdmin(request.event)) throw errors.invalidApiKey();
         return;
       case 'api_key': {
         const key = presentedApiKey(request.event);
         if (key === undefined) throw errors.missingApiKey();
-        state.merchantId = await authenticateApiKey(state.deps, key, request.event.requestContext.http.sourceIp);
+        state.merchantId = await authenticateApiKey(state.deps, key, clientIp(request.event, state.deps.settings.edgeOriginSecret));
         return;
       }
     }
@@ -208,7 +209,7 @@ function rateWindows(state: PaygateContext['paygate'], event: HttpEvent): RateWi
     case 'transaction':
       return [{ key: `transaction:${state.merchantId}`, limit: limits.transactionPerSecond, windowSeconds: 1 }];
     case 'public':
-      return [{ key: `public:${event.requestContext.http.sourceIp}`, limit: limits.publicPerSecond, windowSeconds: 1 }];
+      return [{ key: `public:${clientIp(event, state.deps.settings.edgeOriginSecret)}`, limit: limits.publicPerSecond, windowSeconds: 1 }];
   }
 }
 

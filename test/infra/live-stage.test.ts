@@ -23,7 +23,9 @@ describe('the live stage', () => {
     expect(live.stack.stackName).toBe('paygate-live');
     expect(ofType('AWS::DynamoDB::Table')[0]!.Properties['TableName']).toBe('paygate-live');
     for (const fn of ofType('AWS::Lambda::Function')) expect(fn.Properties['FunctionName']).toMatch(/^paygate-live-[a-z-]+$/);
-    for (const group of ofType('AWS::Logs::LogGroup')) expect(group.Properties['LogGroupName']).toMatch(/^\/aws\/(lambda|apigateway|vendedlogs\/states)\/paygate-live-/);
+    for (const group of ofType('AWS::Logs::LogGroup')) {
+      expect(group.Properties['LogGroupName']).toMatch(/^(\/aws\/(lambda|apigateway|vendedlogs\/states)\/paygate-live-|aws-waf-logs-paygate-live$)/);
+    }
     expect(ofType('AWS::SQS::Queue').map((q) => q.Properties['QueueName']).sort()).toEqual(['paygate-live-relay-dlq', 'paygate-live-work', 'paygate-live-work-dlq']);
     expect(ofType('AWS::StepFunctions::StateMachine').map((m) => m.Properties['StateMachineName']).sort()).toEqual([
       'paygate-live-authorization-expiry',
@@ -62,8 +64,8 @@ describe('the live stage', () => {
 
   it('keeps logs a year', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    // One per function (routes, $default, workers), the access log, one per state machine.
-    expect(groups).toHaveLength(Object.keys(ROUTES).length + 1 + Object.keys(WORKERS).length + 1 + 2);
+    // One per function (routes, $default, workers), the access log, one per state machine, the WAF's.
+    expect(groups).toHaveLength(Object.keys(ROUTES).length + 1 + Object.keys(WORKERS).length + 1 + 2 + 1);
     for (const group of groups) expect(group.Properties['RetentionInDays']).toBe(365);
   });
 
@@ -74,6 +76,14 @@ describe('the live stage', () => {
       expect(env['RATE_LIMIT_PAYMENT_PER_SECOND']).toBe('50');
       expect(env).not.toHaveProperty('AWS_ENDPOINT_URL_DYNAMODB');
     }
+  });
+
+  it('puts CloudFront with the WAF in front of the API, one client IP limited to 50,000 requests per 5 minutes', () => {
+    expect(ofType('AWS::CloudFront::Distribution')).toHaveLength(1);
+    const [acl] = ofType('AWS::WAFv2::WebACL');
+    expect(acl!.Properties['Scope']).toBe('CLOUDFRONT');
+    expect(JSON.stringify(acl!.Properties['Rules'])).toContain('"RateBasedStatement":{"AggregateKeyType":"IP","EvaluationWindowSec":300,"Limit":50000}');
+    expect(live.stack.region).toBe('us-east-1');
   });
 
   it('passes the AwsSolutions checks too', () => {

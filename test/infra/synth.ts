@@ -6,7 +6,8 @@ import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import { PaygateStack, type PaygateStackProps } from '../../lib/aws/paygate-stack.ts';
-import { stageConfig, type StageName } from '../../lib/aws/stage.ts';
+import { EDGE_REGION } from '../../lib/aws/edge.ts';
+import { stageConfig, withEdgeOptions, type StageName } from '../../lib/aws/stage.ts';
 
 export interface Synthesized {
   stack: PaygateStack;
@@ -17,11 +18,22 @@ export interface Synthesized {
 
 /**
  * Synthesizes a stage as `cdk synth` does, with the AwsSolutions checks. `bundle: false` skips
- * esbuild (the assets are placeholders): for assertions that do not look at the code.
+ * esbuild (the assets are placeholders): for assertions that do not look at the code. `context`
+ * holds what `-c` would give (`edge`, `edgeRateLimit`); a stage with an edge is put in its region,
+ * as bin/cdk.ts does.
  */
-export function synthesize(stage: StageName, options: { bundle: boolean; props?: Partial<PaygateStackProps> }): Synthesized {
+export function synthesize(
+  stage: StageName,
+  options: { bundle: boolean; context?: Record<string, string>; props?: Partial<PaygateStackProps> },
+): Synthesized {
   const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PaygateStack(app, `paygate-${stage}`, { stage: stageConfig(stage), checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, ...options.props });
+  const config = withEdgeOptions(stageConfig(stage), (name) => options.context?.[name]);
+  const stack = new PaygateStack(app, `paygate-${stage}`, {
+    stage: config,
+    checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS,
+    ...(config.edge.enabled ? { env: { region: EDGE_REGION } } : {}),
+    ...options.props,
+  });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   // One synthesis for both the template and the findings (Annotations.fromStack would synthesize again).
   const artifact = app.synth().getStackArtifact(stack.artifactId);

@@ -4,6 +4,7 @@ import { localClient } from '../../lib/local/dynamodb-local.ts';
 import { endpoint as getPaymentEndpoint } from '../../functions/payments/get-payment.ts';
 import { endpoint as listTransactionsEndpoint } from '../../functions/transactions/list-transactions.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';
+import { EDGE_SECRET_HEADER, VIEWER_IP_HEADER } from '../../shared/http/client-ip.ts';
 import { buildHandler } from '../../shared/http/endpoint.ts';
 import { testDependencies, type TestDependencies } from '../support/deps.ts';
 import { httpEvent } from '../support/events.ts';
@@ -111,6 +112,35 @@ describe('rate limits counted in the shared store', () => {
     expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
     const [item] = await rateItems(`RATE#payment:${merchant.id}#`);
     expect(item).toMatchObject({ hits: 10 });
+  });
+});
+
+describe('per-IP limits behind CloudFront', () => {
+  const secret = 'edge-origin-secret-of-the-stage-0123456789abcdef';
+  const wrongKey = `sk_test_${'0'.repeat(32)}`;
+
+  it('count failed keys per viewer, not per edge server, and only for requests that came through the distribution', async () => {
+    const before = { ...deps.settings };
+    deps.settings.edgeOriginSecret = secret;
+    deps.settings.rateLimits = { ...deps.settings.rateLimits, authFailuresPerMinute: 2 };
+    deps.clock.set(new Date('2026-11-24T14:00:00.000Z'));
+    try {
+      const handler = buildHandler(getPaymentEndpoint, deps);
+      const status = async (headers: Record<string, string>) => {
+        const event = getPayment(wrongKey);
+        return (await handler({ ...event, headers: { ...event.headers, ...headers } })).statusCode;
+      };
+      const viewer = (ip: string) => ({ [EDGE_SECRET_HEADER]: secret, [VIEWER_IP_HEADER]: ip });
+      // Every request here has the same sourceIp (127.0.0.1): one edge server for all of them.
+      expect([await status(viewer('198.51.100.1')), await status(viewer('198.51.100.1')), await status(viewer('198.51.100.1'))]).toEqual([401, 401, 429]);
+      expect(await status(viewer('198.51.100.2'))).toBe(401);
+      // Direct to the API's own endpoint, naming a new address each time: counted as the source IP.
+      const forged = (ip: string) => ({ [VIEWER_IP_HEADER]: ip });
+      expect([await status(forged('203.0.113.1')), await status(forged('203.0.113.2')), await status(forged('203.0.113.3'))]).toEqual([401, 401, 429]);
+    } finally {
+      deps.settings.edgeOriginSecret = before.edgeOriginSecret;
+      deps.settings.rateLimits = before.rateLimits;
+    }
   });
 });
 

@@ -25,6 +25,11 @@ describe('readSettings', () => {
     expect(settings.rateLimits.authFailuresPerMinute).toBe(5);
   });
 
+  it('reads the edge origin secret the stack sets, and none where it is unset', () => {
+    expect(readSettings({}, 'http://localhost:3000').edgeOriginSecret).toBeNull();
+    expect(readSettings({ PAYGATE_EDGE_ORIGIN_SECRET: 'x'.repeat(48) }, 'http://localhost:3000').edgeOriginSecret).toBe('x'.repeat(48));
+  });
+
   it.each([
     [{ RATE_LIMIT_PAYMENT_PER_SECOND: '0' }, 'RATE_LIMIT_PAYMENT_PER_SECOND must be a whole number above 0'],
     [{ RATE_LIMIT_ADMIN_PER_MINUTE: '1.5' }, 'RATE_LIMIT_ADMIN_PER_MINUTE must be a whole number above 0'],
@@ -32,6 +37,7 @@ describe('readSettings', () => {
     [{ WEBHOOK_RETRY_DELAYS: '300,,900' }, 'WEBHOOK_RETRY_DELAYS must be a comma-separated list of seconds'],
     [{ PAYGATE_STAGE: 'prod' }, 'PAYGATE_STAGE must be test or live'],
     [{ PAYGATE_PUBLIC_URL: 'pay.example.com' }, 'PAYGATE_PUBLIC_URL must be an absolute URL'],
+    [{ PAYGATE_EDGE_ORIGIN_SECRET: 'short' }, 'PAYGATE_EDGE_ORIGIN_SECRET must be at least 32 characters'],
   ])('refuses %o, saying what it must be', (env, message) => {
     expect(() => readSettings(env, 'http://localhost:3000')).toThrow(message);
   });
