@@ -54,6 +54,8 @@ function storeUnreachable(error: Error | null | undefined): boolean {
 /** The path `$default` stands for in the route table's terms: no route of the contract has it. */
 export const DEFAULT_ROUTE_PATH = '$default';
 
+const ROUTE_LIST = Object.values(ROUTES);
+
 /**
  * The route a method and path mean, checked in every runtime: a path whose most specific route
  * takes other methods is a 405 with `Allow` (API Gateway hands `GET /api/v1/payments/authorize`
@@ -66,7 +68,7 @@ export const knownRoute = (): Middleware => ({
     const method = request.event.requestContext.http.method;
     const path = request.event.rawPath;
     if (typeof path !== 'string') return;
-    const resolution = resolveRoute(Object.values(ROUTES), method, path);
+    const resolution = resolveRoute(ROUTE_LIST, method, path);
     if (resolution.kind === 'method_not_allowed') throw errors.methodNotAllowed(method, resolution.path, resolution.allow);
     if (route.path !== DEFAULT_ROUTE_PATH) return;
     // Here API Gateway matched no route. Ours may still match: a trailing slash, which API Gateway does not strip.
