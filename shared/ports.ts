@@ -192,12 +192,21 @@ export interface EventQuery {
   offset: number;
 }
 
+/** Where a cursor points in a list: the object it names, by what sorts it (newest first). */
+export interface ListPosition {
+  createdAt: string;
+  id: string;
+}
+
 export interface DeliveryQuery {
   eventId?: string | undefined;
   endpointId?: string | undefined;
   status?: DeliveryStatus | undefined;
   limit: number;
   offset: number;
+  /** The page after this delivery (older ones), or before it (newer ones): `starting_after`, `ending_before`. */
+  startingAfter?: ListPosition | undefined;
+  endingBefore?: ListPosition | undefined;
 }
 
 /** The commit failed because the record changed since it was read. */
@@ -297,6 +306,11 @@ export interface WebhookStore {
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>>;
   /** Saves a delivery if its version is still `next.version - 1`, with the work of its next attempt. */
   saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void>;
+  /**
+   * Indexes deliveries written before their lists by status, endpoint and event were keyed; answers
+   * how many (0 once done). It scans the table: run where the store may (no function may Scan).
+   */
+  adoptLegacyDeliveries(): Promise<number>;
 }
 
 /** What the outbox must still do, and when. */

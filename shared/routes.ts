@@ -33,7 +33,15 @@ export interface RouteSpec {
   readsOnly?: true;
   /** `/health`: reads the store's one health item (and nothing else) to know the table answers. */
   probesStore?: true;
+  /**
+   * Table indexes only the functions that name them may query (every function of the table may
+   * query gsi1, gsi2 and `due`): `byEndpointStatus` (gsi3) serves the deliveries of an endpoint.
+   */
+  privateIndexes?: readonly PrivateIndex[];
 }
+
+/** The keys of shared/adapters/dynamodb/table.ts's TABLE.indexes that are open only to the routes naming them. */
+export type PrivateIndex = 'byEndpointStatus';
 
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
@@ -61,7 +69,7 @@ export const ROUTES = {
   listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
   rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', macs: ['webhook-secret'] },
-  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
+  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true, privateIndexes: ['byEndpointStatus'] },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },

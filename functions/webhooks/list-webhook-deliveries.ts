@@ -15,6 +15,8 @@ export const endpoint = defineEndpoint({
       status: query.status,
       limit: query.limit,
       offset: query.offset,
+      startingAfter: query.starting_after,
+      endingBefore: query.ending_before,
     });
     return listView(page, query, deliveryView);
   },

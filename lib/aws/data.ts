@@ -4,6 +4,7 @@ import { ServicePrincipal, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-i
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { createTableInput, TABLE } from '../../shared/adapters/dynamodb/table.ts';
+import type { PrivateIndex } from '../../shared/routes.ts';
 import { wafLogGroupName } from './edge.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -26,6 +27,15 @@ export const READING_ROUTE_ACTIONS: readonly TableAction[] = ['GetItem', 'BatchG
 export const COUNTER_KEYS: readonly string[] = ['RATE#*'];
 /** What a route that changes something adds: puts, deletes and condition checks (in its transactions, its idempotency claim and release). */
 export const WRITING_ROUTE_ACTIONS: readonly TableAction[] = [...READING_ROUTE_ACTIONS, 'PutItem', 'DeleteItem', 'ConditionCheckItem'];
+/** The indexes no function may query unless its route names them (`RouteSpec.privateIndexes`). */
+export const PRIVATE_INDEXES: readonly PrivateIndex[] = ['byEndpointStatus'];
+
+/** The names of the indexes a function may query: every index but the private ones it is not given. */
+export function queryableIndexes(privateIndexes: readonly PrivateIndex[] = []): string[] {
+  return Object.entries(TABLE.indexes)
+    .filter(([key]) => !(PRIVATE_INDEXES as readonly string[]).includes(key) || (privateIndexes as readonly string[]).includes(key))
+    .map(([, index]) => index.name);
+}
 
 export class PaygateData extends Construct {
   readonly table: Table;
@@ -94,12 +104,17 @@ export class PaygateData extends Construct {
   }
 
   /**
-   * Exactly these item actions on the table and its indexes (no Scan, no BatchWriteItem, no
-   * DescribeTable: what grantReadWriteData would add), and the table key's use through DynamoDB
-   * only (`kms:ViaService`): the key encrypts the table, no function encrypts anything with it.
+   * Exactly these item actions on the table and its indexes, each index by name (no Scan, no
+   * BatchWriteItem, no DescribeTable: what grantReadWriteData would add, and no private index
+   * unless given), and the table key's use through DynamoDB only (`kms:ViaService`): the key
+   * encrypts the table, no function encrypts anything with it.
    */
-  grantItemActions(role: IRole, actions: readonly TableAction[], options: { updatesOnly?: readonly string[] } = {}): void {
-    const resources = [this.table.tableArn, `${this.table.tableArn}/index/*`];
+  grantItemActions(
+    role: IRole,
+    actions: readonly TableAction[],
+    options: { updatesOnly?: readonly string[]; privateIndexes?: readonly PrivateIndex[] } = {},
+  ): void {
+    const resources = [this.table.tableArn, ...queryableIndexes(options.privateIndexes).map((name) => `${this.table.tableArn}/index/${name}`)];
     const { updatesOnly } = options;
     const unconditioned = updatesOnly ? actions.filter((a) => a !== 'UpdateItem') : actions;
     role.addToPrincipalPolicy(new PolicyStatement({ actions: unconditioned.map((a) => `dynamodb:${a}`), resources }));

@@ -102,8 +102,9 @@ export class PaygateStack extends Stack {
         constants,
       });
       if (usesTable(route)) {
-        if (route.readsOnly) this.data.grantItemActions(routeFunction.role, READING_ROUTE_ACTIONS, { updatesOnly: COUNTER_KEYS });
-        else this.data.grantItemActions(routeFunction.role, WRITING_ROUTE_ACTIONS);
+        const { privateIndexes = [] }: RouteSpec = route;
+        if (route.readsOnly) this.data.grantItemActions(routeFunction.role, READING_ROUTE_ACTIONS, { updatesOnly: COUNTER_KEYS, privateIndexes });
+        else this.data.grantItemActions(routeFunction.role, WRITING_ROUTE_ACTIONS, { privateIndexes });
         suppressTableGrantFindings(routeFunction.role);
       } else if (route.probesStore) {
         grantHealthProbe(routeFunction.role, this.data);

@@ -382,8 +382,9 @@ function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
 
 /**
  * Creates the table (and its TTL setting) unless it exists; a table made by an earlier version
- * gets the indexes it lacks (the gateway then moves work items written before the `due` index into
- * it: `Store.adoptLegacyWork`).
+ * gets the indexes it lacks, one update each, as CloudFormation adds them (the gateway then moves
+ * work items written before the `due` index into it, `Store.adoptLegacyWork`, and keys deliveries
+ * written before gsi3, `Store.adoptLegacyDeliveries`).
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const wanted = createTableInput(tableName);

@@ -201,6 +201,9 @@ async function startOnLockedDataDir(
     // A data dir from before the `due` index: its pending work items move into it (every start, so an interrupted move finishes).
     const adopted = await deps.store.adoptLegacyWork();
     if (adopted > 0) logger.log('info', 'moved work items into the due index', { moved: adopted });
+    // And its deliveries get their keys by status, endpoint and event before any list is served (once: then a marker says done).
+    const indexed = await deps.store.adoptLegacyDeliveries();
+    if (indexed > 0) logger.log('info', 'indexed deliveries by status, endpoint and event', { indexed });
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);

@@ -114,12 +114,29 @@ export const EventIdParams = idParam('event');
 
 export const ListEventsQuery = z.strictObject({ type: z.enum(EVENT_TYPES).optional(), ...Paging });
 
-export const ListDeliveriesQuery = z.strictObject({
-  event_id: z.string().regex(idPattern('event')).optional(),
-  endpoint_id: z.string().regex(idPattern('webhookEndpoint')).optional(),
-  status: z.enum(DELIVERY_STATUSES).optional(),
-  ...Paging,
+/** API.md, "Lists": a page after or before an object of the list, by its id; one cursor at a time, and not with an offset. */
+const cursorsOf = (kind: Parameters<typeof idPattern>[0]) => ({
+  starting_after: z.string().regex(idPattern(kind)).optional(),
+  ending_before: z.string().regex(idPattern(kind)).optional(),
 });
+
+function oneWayToPage(query: { offset: number; starting_after?: string | undefined; ending_before?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (query.starting_after !== undefined && query.ending_before !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ending_before'], message: 'give starting_after or ending_before, not both' });
+  } else if ((query.starting_after !== undefined || query.ending_before !== undefined) && query.offset > 0) {
+    ctx.addIssue({ code: 'custom', path: ['offset'], message: 'offset cannot be combined with a cursor' });
+  }
+}
+
+export const ListDeliveriesQuery = z
+  .strictObject({
+    event_id: z.string().regex(idPattern('event')).optional(),
+    endpoint_id: z.string().regex(idPattern('webhookEndpoint')).optional(),
+    status: z.enum(DELIVERY_STATUSES).optional(),
+    ...Paging,
+    ...cursorsOf('webhookDelivery'),
+  })
+  .superRefine(oneWayToPage);
 
 export const CreatePaymentIntentBody = z.strictObject({
   amount: Amount,

@@ -83,9 +83,20 @@ describe('webhooks and scheduled expiry over HTTP', () => {
     expect(event.data.object).toMatchObject({ id: sale.body.id, status: 'captured' });
     expect(() => new Webhook(secret).verify(last.body, last.headers)).not.toThrow();
 
-    const deliveries = await client(gateway.url, gateway.apiKey)('GET', `/api/v1/webhook-deliveries?endpoint_id=${created.body.id}`);
+    const restarted = client(gateway.url, gateway.apiKey);
+    const deliveries = await restarted('GET', `/api/v1/webhook-deliveries?endpoint_id=${created.body.id}`);
     expect(deliveries.status).toBe(200);
     expect(deliveries.body.data[0]).toMatchObject({ status: 'succeeded', attempts: 3, last_status_code: 200, next_attempt_at: null });
+    // The same delivery under each key that lists it; after it, nothing; before it, nothing.
+    const deliveryId = deliveries.body.data[0].id as string;
+    const eventId = deliveries.body.data[0].event_id as string;
+    for (const filter of [`status=succeeded`, `endpoint_id=${created.body.id}&status=succeeded`, `event_id=${eventId}&status=succeeded`]) {
+      const listed = await restarted('GET', `/api/v1/webhook-deliveries?${filter}`);
+      expect(listed.body.data.map((d: { id: string }) => d.id), filter).toEqual([deliveryId]);
+    }
+    expect((await restarted('GET', `/api/v1/webhook-deliveries?status=failed`)).body.data).toEqual([]);
+    expect((await restarted('GET', `/api/v1/webhook-deliveries?starting_after=${deliveryId}`)).body).toMatchObject({ data: [], has_more: false });
+    expect((await restarted('GET', `/api/v1/webhook-deliveries?ending_before=${deliveryId}`)).body).toMatchObject({ data: [], has_more: false });
   });
 
   it('expires an authorization on its own, emits payment.expired, and then refuses its capture', async () => {
@@ -143,6 +154,9 @@ describe('webhooks and scheduled expiry over HTTP', () => {
     expect((await call('GET', '/api/v1/events?type=nope')).status).toBe(400);
     expect((await call('GET', '/api/v1/events/evt_000000000000000000000000')).status).toBe(404);
     expect((await call('GET', '/api/v1/webhook-deliveries?status=lost')).status).toBe(400);
+    const cursor = 'whd_000000000000000000000000';
+    expect((await call('GET', `/api/v1/webhook-deliveries?starting_after=${cursor}&ending_before=${cursor}`)).body.error).toMatchObject({ code: 'validation_error', param: 'ending_before' });
+    expect((await call('GET', `/api/v1/webhook-deliveries?starting_after=${cursor}`)).body.error).toMatchObject({ code: 'validation_error', param: 'starting_after' });
     expect((await call('POST', '/api/v1/webhook-deliveries/whd_000000000000000000000000/retry')).status).toBe(404);
   });
 });

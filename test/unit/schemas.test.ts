@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CaptureBody, ListTransactionsQuery, NewPaymentBody, RefundBody } from '../../shared/http/schemas.ts';
+import { CaptureBody, ListDeliveriesQuery, ListTransactionsQuery, NewPaymentBody, RefundBody } from '../../shared/http/schemas.ts';
 import { describeFirstIssue, type FieldProblem } from '../../shared/http/validation-problems.ts';
 
 const CARD = { number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvv: '123' };
@@ -219,5 +219,24 @@ describe('ListTransactionsQuery', () => {
 
   it.each(['authorized', 'captured', 'voided', 'refunded', 'failed', 'expired'])('accepts the status %s', (status) => {
     expect(ListTransactionsQuery.parse({ status }).status).toBe(status);
+  });
+});
+
+describe('ListDeliveriesQuery', () => {
+  const delivery = `whd_${'a'.repeat(24)}`;
+
+  it('takes one cursor, starting_after or ending_before, by delivery id', () => {
+    expect(ListDeliveriesQuery.parse({ starting_after: delivery, status: 'failed' })).toEqual({ starting_after: delivery, status: 'failed', limit: 10, offset: 0 });
+    expect(ListDeliveriesQuery.parse({ ending_before: delivery, limit: '5' })).toEqual({ ending_before: delivery, limit: 5, offset: 0 });
+  });
+
+  it.each([
+    ['both cursors', { starting_after: delivery, ending_before: delivery }, 'ending_before'],
+    ['a cursor with an offset', { starting_after: delivery, offset: '10' }, 'offset'],
+    ['a cursor that is no delivery id', { ending_before: 'evt_aaaaaaaaaaaaaaaaaaaaaaaa' }, 'ending_before'],
+  ])('refuses %s with validation_error on its param', (_label, query, param) => {
+    const problem = problemWith(ListDeliveriesQuery, query);
+    expect(problem.code).toBe('validation_error');
+    expect(problem.param).toBe(param);
   });
 });

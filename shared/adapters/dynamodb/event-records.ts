@@ -55,7 +55,7 @@ export class EventRecords implements EventStore {
 
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
     return query.type
-      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query, undefined, eventOf)
-      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query, undefined, eventOf);
+      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query, eventOf)
+      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query, eventOf);
   }
 }

@@ -1,10 +1,7 @@
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, KeyLookup, Merchant, MerchantStore, RateWindow } from '../../ports.ts';
 import { countedIn, windowItemKey } from './rate-limiter.ts';
 import { keys, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
-
-/** A batch read asks again for what DynamoDB left unprocessed (throttling) this many times in all, then gives up (503). */
-const UNPROCESSED_ATTEMPTS = 6;
 
 /** Merchants and their API keys (each key kept twice: by its hash, to authenticate, and under its merchant, to revoke). */
 export class MerchantRecords implements MerchantStore {
@@ -92,15 +89,7 @@ export class MerchantRecords implements MerchantStore {
     }
     // One read request for both: the key, and how often its caller failed lately.
     const counter = windowItemKey(caller.failures, caller.nowMs);
-    const found: Item[] = [];
-    let wanted: Item[] | undefined = [keyItem, counter];
-    for (let attempt = 0; wanted?.length; attempt++) {
-      if (attempt >= UNPROCESSED_ATTEMPTS) throw Object.assign(new Error('DynamoDB kept leaving keys unprocessed'), { name: 'ThrottlingException' });
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
-      const out: BatchGetCommandOutput = await this.table.doc.send(new BatchGetCommand({ RequestItems: { [this.table.tableName]: { Keys: wanted } } }));
-      found.push(...(out.Responses?.[this.table.tableName] ?? []));
-      wanted = out.UnprocessedKeys?.[this.table.tableName]?.Keys;
-    }
+    const found = await this.table.getMany([keyItem, counter]);
     const record = found.find((item) => item['pk'] === keyItem.pk);
     return { record: record ? strip<ApiKeyRecord>(record) : null, callerFailures: countedIn(found.find((item) => item['pk'] === counter.pk)) };
   }

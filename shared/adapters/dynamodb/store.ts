@@ -71,6 +71,7 @@ export class DynamoDbStore implements Store {
   getDelivery: Store['getDelivery'] = (...a) => this.webhooks.getDelivery(...a);
   listDeliveries: Store['listDeliveries'] = (...a) => this.webhooks.listDeliveries(...a);
   saveDelivery: Store['saveDelivery'] = (...a) => this.webhooks.saveDelivery(...a);
+  adoptLegacyDeliveries: Store['adoptLegacyDeliveries'] = () => this.webhooks.adoptLegacyDeliveries();
 
   scheduleWork: Store['scheduleWork'] = (...a) => this.due.scheduleWork(...a);
   claimDueWork: Store['claimDueWork'] = (...a) => this.due.claimDueWork(...a);

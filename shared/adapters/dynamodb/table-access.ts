@@ -1,5 +1,13 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type BatchGetCommandOutput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { IdempotencyLockLostError, type IdempotencyLock, type IdempotencyPart, type Page, type StoredAnswer } from '../../ports.ts';
@@ -21,12 +29,16 @@ export const keys = {
   intent: (id: string) => ({ pk: `INTENT#${id}`, sk: 'INTENT' }),
   webhookEndpoint: (id: string) => ({ pk: `WEBHOOK_ENDPOINT#${id}`, sk: 'WEBHOOK_ENDPOINT' }),
   delivery: (id: string) => ({ pk: `DELIVERY#${id}`, sk: 'DELIVERY' }),
+  /** A delivery listed in its event's item collection (keys only: what lists an event's deliveries). */
+  eventDelivery: (eventId: string, merchantId: string, deliveryId: string) => ({ pk: `EVENT#${eventId}`, sk: `DELIVERY#${merchantId}#${deliveryId}` }),
+  /** Written once an upgrade of the stored items is done, so later starts skip it. */
+  migration: (name: string) => ({ pk: `MIGRATION#${name}`, sk: 'MIGRATION' }),
   work: (id: string) => ({ pk: `WORK#${id}`, sk: 'WORK' }),
   /** Never written: `/health` reads it to know the table answers (its function may read only this key). */
   health: () => ({ pk: 'HEALTH', sk: 'HEALTH' }),
 };
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'duepk', 'duesk', 'dueLease', 'entity', 'ttl'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'duepk', 'duesk', 'dueLease', 'entity', 'ttl'];
 
 /** The domain record of an item: the item less its keys. */
 export function strip<T>(item: Item): T {
@@ -53,6 +65,37 @@ export function storedAnswerOf(item: Item): StoredAnswer {
 export function cancellationReasons(error: unknown): { Code?: string | undefined }[] {
   return error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
 }
+
+/**
+ * Which page of a list: `limit` items after skipping `offset`, newest first; with `after`, only
+ * items older than that sort key (the page after it), with `before`, the newest `limit` of those
+ * newer than it (the page before it). Sort keys are `<created>#<id>` in every list index, so one
+ * position means the same place whichever index serves the list.
+ */
+export interface ListWindow {
+  limit: number;
+  offset: number;
+  after?: string | undefined;
+  before?: string | undefined;
+}
+
+/**
+ * The page `window` asks for, out of `items` sorted newest first by `sortKey`: cut at its cursor,
+ * then `offset` skipped; has more when items remain past the page (older ones; newer ones before a
+ * cursor of `before`).
+ */
+export function pageOf<T>(items: readonly T[], window: ListWindow, sortKey: (item: T) => string): Page<T> {
+  const { after, before, offset, limit } = window;
+  let candidates = items;
+  if (after !== undefined) candidates = candidates.filter((item) => sortKey(item) < after);
+  // Before a cursor the page is the items nearest it: counted from the cursor up, shown newest first.
+  if (before !== undefined) candidates = candidates.filter((item) => sortKey(item) > before).reverse();
+  const page = candidates.slice(offset, offset + limit);
+  return { items: before !== undefined ? page.reverse() : page, hasMore: candidates.length > offset + limit };
+}
+
+/** A batch read asks again for what DynamoDB left unprocessed (throttling) this many times in all, then gives up (503). */
+const UNPROCESSED_ATTEMPTS = 6;
 
 /** Transactions conflicting with another transaction on the same item are retried this many times. */
 const TRANSACTION_CONFLICT_RETRIES = 5;
@@ -151,39 +194,67 @@ export class TableAccess {
     };
   }
 
+  /** Items by key in one request (100 at most), in no particular order; missing ones are left out. */
+  async getMany(wanted: readonly { pk: string; sk: string }[]): Promise<Item[]> {
+    const found: Item[] = [];
+    let unread: Item[] | undefined = [...wanted];
+    for (let attempt = 0; unread?.length; attempt++) {
+      if (attempt >= UNPROCESSED_ATTEMPTS) throw Object.assign(new Error('DynamoDB kept leaving keys unprocessed'), { name: 'ThrottlingException' });
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unread } } }));
+      found.push(...(out.Responses?.[this.tableName] ?? []));
+      unread = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return found;
+  }
+
   /**
-   * A merchant-wide list, newest first, with offset paging. DynamoDB has no offset: this reads
-   * offset + limit + 1 matching items and keeps the window (so offsets are bounded by the API).
+   * A list, newest first, read by key condition alone (there is no filter to read and discard):
+   * one index partition, or several merged (a list across the statuses that key its partitions).
+   * Each partition reads at most offset + limit + 1 items past the cursor; DynamoDB has no offset,
+   * so offsets are bounded by the API.
    */
   async newestFirst<T>(
-    index: 'byMerchant' | 'byMerchantStatus',
-    partition: string,
-    page: { limit: number; offset: number },
-    filter?: { expression: string; names: Record<string, string>; values: Item },
+    index: Exclude<keyof typeof TABLE.indexes, 'due'>,
+    partitions: string | readonly string[],
+    window: ListWindow,
     record: (item: Item) => T = strip<T>,
   ): Promise<Page<T>> {
     const spec = TABLE.indexes[index];
-    const wanted = page.offset + page.limit + 1;
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: spec.name,
-          KeyConditionExpression: '#pk = :pk',
-          FilterExpression: filter?.expression,
-          ExpressionAttributeNames: { '#pk': spec.partitionKey, ...(filter?.names ?? {}) },
-          ExpressionAttributeValues: { ':pk': partition, ...(filter?.values ?? {}) },
-          ScanIndexForward: false,
-          Limit: filter ? 200 : Math.min(wanted - items.length, 1000),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < wanted);
-    const window = items.slice(page.offset, page.offset + page.limit);
-    return { items: window.map(record), hasMore: items.length > page.offset + page.limit };
+    const sortKey = (item: Item) => item[spec.sortKey] as string;
+    const wanted = window.offset + window.limit + 1;
+    const cursor =
+      window.after !== undefined
+        ? { condition: ' AND #sk < :cursor', value: window.after }
+        : window.before !== undefined
+          ? { condition: ' AND #sk > :cursor', value: window.before }
+          : null;
+    const read = await Promise.all(
+      (typeof partitions === 'string' ? [partitions] : partitions).map(async (partition) => {
+        const items: Item[] = [];
+        let startKey: Item | undefined;
+        do {
+          const out = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: spec.name,
+              KeyConditionExpression: `#pk = :pk${cursor?.condition ?? ''}`,
+              ExpressionAttributeNames: { '#pk': spec.partitionKey, ...(cursor ? { '#sk': spec.sortKey } : {}) },
+              ExpressionAttributeValues: { ':pk': partition, ...(cursor ? { ':cursor': cursor.value } : {}) },
+              // Before a cursor, the items nearest it are the oldest of the newer ones.
+              ScanIndexForward: window.before !== undefined,
+              Limit: Math.min(wanted - items.length, 1000),
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          items.push(...(out.Items ?? []));
+          startKey = out.LastEvaluatedKey;
+        } while (startKey && items.length < wanted);
+        return items;
+      }),
+    );
+    const merged = read.flat().sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0));
+    const page = pageOf(merged, window, sortKey);
+    return { items: page.items.map(record), hasMore: page.hasMore };
   }
 }

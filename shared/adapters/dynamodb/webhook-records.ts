@@ -1,10 +1,58 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DueWork } from '../../domain/events.ts';
-import type { WebhookDelivery, WebhookEndpoint } from '../../domain/webhooks.ts';
+import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../../domain/webhooks.ts';
 import { RecordChangedError, type DeliveryQuery, type IdempotencyPart, type Page, type WebhookStore } from '../../ports.ts';
 import type { DueWorkRecords } from './due-records.ts';
-import { cancellationReasons, keys, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, pageOf, strip, type Item, type ListWindow, type TableAccess, type TransactItem } from './table-access.ts';
+
+/**
+ * Where a delivery is listed: every list's sort key is `<created>#<id>`, so a cursor is one
+ * position in all of them. Which key serves which filter (API.md: a key condition, never a
+ * read-and-discard):
+ *
+ * - none: gsi1 `MERCHANT#<m>#DELIVERY`;
+ * - `status`: gsi2 `MERCHANT#<m>#DELIVERY#<status>`;
+ * - `endpoint_id` and `status`: gsi3 `MERCHANT#<m>#WEBHOOK_ENDPOINT#<e>#DELIVERY#<status>`;
+ * - `endpoint_id` alone: the endpoint's four status partitions of gsi3, merged newest first (each
+ *   reads at most a page past the cursor);
+ * - `event_id`, with or without the others: the event's own item collection
+ *   (`EVENT#<v>`, `DELIVERY#<m>#<delivery id>`, keys only), then the deliveries by key. An event
+ *   has at most one delivery per endpoint (the id is derived from both; nothing resends), and it
+ *   is dispatched to at most MAX_ENDPOINTS_PER_MERCHANT (16) at a time, so its collection is
+ *   bounded whatever the merchant's history: the other filters are applied to it.
+ *
+ * A delivery's status is in two of its keys, so a change of status moves its gsi2 and gsi3
+ * entries (its gsi1 entry is rewritten in place, its event's link never).
+ */
+const deliveryLists = {
+  merchant: (merchantId: string) => `MERCHANT#${merchantId}#DELIVERY`,
+  merchantStatus: (merchantId: string, status: DeliveryStatus) => `MERCHANT#${merchantId}#DELIVERY#${status}`,
+  endpointStatus: (merchantId: string, endpointId: string, status: DeliveryStatus) => `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT#${endpointId}#DELIVERY#${status}`,
+};
+
+const sortKeyOf = (position: { createdAt: string; id: string }) => `${position.createdAt}#${position.id}`;
+
+/** The keys that list a delivery under its merchant, its status and its endpoint. */
+function deliveryListKeys(delivery: WebhookDelivery): Item {
+  const sortKey = sortKeyOf(delivery);
+  return {
+    gsi1pk: deliveryLists.merchant(delivery.merchantId),
+    gsi1sk: sortKey,
+    gsi2pk: deliveryLists.merchantStatus(delivery.merchantId, delivery.status),
+    gsi2sk: sortKey,
+    gsi3pk: deliveryLists.endpointStatus(delivery.merchantId, delivery.endpointId, delivery.status),
+    gsi3sk: sortKey,
+  };
+}
+
+/** The delivery's link in its event's item collection: its keys and nothing else, never rewritten. */
+function eventLinkItem(delivery: WebhookDelivery): Item {
+  return { ...keys.eventDelivery(delivery.eventId, delivery.merchantId, delivery.id), entity: 'event_delivery' };
+}
+
+/** The one upgrade of stored deliveries (`adoptLegacyDeliveries`), marked done once it has run through. */
+const LEGACY_DELIVERIES_MIGRATION = 'delivery-lists';
 
 /** Webhook endpoints (capped per merchant by a count kept in the same transactions) and their deliveries. */
 export class WebhookRecords implements WebhookStore {
@@ -86,17 +134,17 @@ export class WebhookRecords implements WebhookStore {
   }
 
   private deliveryItem(delivery: WebhookDelivery): Item {
-    return {
-      ...keys.delivery(delivery.id),
-      entity: 'webhook_delivery',
-      gsi1pk: `MERCHANT#${delivery.merchantId}#DELIVERY`,
-      gsi1sk: `${delivery.createdAt}#${delivery.id}`,
-      ...delivery,
-    };
+    return { ...keys.delivery(delivery.id), entity: 'webhook_delivery', ...deliveryListKeys(delivery), ...delivery };
   }
 
+  /** The delivery, its first attempt's work and its link in the event's collection, in one commit. */
   async createDelivery(delivery: WebhookDelivery, work: DueWork): Promise<boolean> {
-    return this.table.transactUnlessFirstRefused([this.table.put(this.deliveryItem(delivery)), this.table.put(this.due.workItem(work))]);
+    return this.table.transactUnlessFirstRefused([
+      this.table.put(this.deliveryItem(delivery)),
+      this.table.put(this.due.workItem(work)),
+      // Unconditional: the delivery's condition decides, and a link holds nothing to keep.
+      { Put: { TableName: this.table.tableName, Item: eventLinkItem(delivery) } },
+    ]);
   }
 
   getDelivery(merchantId: string, deliveryId: string): Promise<WebhookDelivery | null> {
@@ -104,20 +152,99 @@ export class WebhookRecords implements WebhookStore {
   }
 
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
-    const conditions: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Item = {};
-    const equal = (attribute: string, value: string | undefined) => {
-      if (value === undefined) return;
-      names[`#${attribute}`] = attribute;
-      values[`:${attribute}`] = value;
-      conditions.push(`#${attribute} = :${attribute}`);
+    const window: ListWindow = {
+      limit: query.limit,
+      offset: query.offset,
+      after: query.startingAfter && sortKeyOf(query.startingAfter),
+      before: query.endingBefore && sortKeyOf(query.endingBefore),
     };
-    equal('eventId', query.eventId);
-    equal('endpointId', query.endpointId);
-    equal('status', query.status);
-    const filter = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
-    return this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#DELIVERY`, query, filter);
+    if (query.eventId !== undefined) return this.eventDeliveries(merchantId, query.eventId, query, window);
+    if (query.endpointId !== undefined) {
+      const statuses = query.status ? [query.status] : DELIVERY_STATUSES;
+      return this.table.newestFirst('byEndpointStatus', statuses.map((s) => deliveryLists.endpointStatus(merchantId, query.endpointId!, s)), window);
+    }
+    if (query.status) return this.table.newestFirst('byMerchantStatus', deliveryLists.merchantStatus(merchantId, query.status), window);
+    return this.table.newestFirst('byMerchant', deliveryLists.merchant(merchantId), window);
+  }
+
+  /** An event's deliveries: its links (bounded: one per endpoint it went to), the deliveries by key, the other filters on those. */
+  private async eventDeliveries(merchantId: string, eventId: string, query: DeliveryQuery, window: ListWindow): Promise<Page<WebhookDelivery>> {
+    const links: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :merchant)',
+          ExpressionAttributeValues: { ':pk': keys.event(eventId).pk, ':merchant': `DELIVERY#${merchantId}#` },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      links.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    const ids = links.map((link) => (link['sk'] as string).slice(`DELIVERY#${merchantId}#`.length));
+    const deliveries: WebhookDelivery[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const found = await this.table.getMany(ids.slice(i, i + 100).map((id) => keys.delivery(id)));
+      deliveries.push(...found.map((item) => strip<WebhookDelivery>(item)));
+    }
+    const wanted = deliveries
+      .filter((d) => d.merchantId === merchantId)
+      .filter((d) => (query.endpointId === undefined || d.endpointId === query.endpointId) && (query.status === undefined || d.status === query.status))
+      .sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : sortKeyOf(a) > sortKeyOf(b) ? -1 : 0));
+    return pageOf(wanted, window, sortKeyOf);
+  }
+
+  /**
+   * Deliveries written before their lists by status, endpoint and event were keyed: each gets its
+   * event's link (a delivery saved by this code before the upgrade ran has its keys but no link),
+   * and one without its keys gets them, at the version it was read (one changed since was saved
+   * with them). It scans the table, so it runs where the store may scan: the local gateway at
+   * every start, an operator once in AWS (bin/adopt-legacy-deliveries.ts); once it has run through,
+   * a marker makes it a single read. Answers how many deliveries got their keys.
+   */
+  async adoptLegacyDeliveries(): Promise<number> {
+    const marker = keys.migration(LEGACY_DELIVERIES_MIGRATION);
+    const { Item: done } = await this.table.doc.send(new GetCommand({ TableName: this.table.tableName, Key: marker, ConsistentRead: true }));
+    if (done) return 0;
+    let keyed = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new ScanCommand({
+          TableName: this.table.tableName,
+          FilterExpression: 'entity = :delivery',
+          ExpressionAttributeValues: { ':delivery': 'webhook_delivery' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const delivery = strip<WebhookDelivery>(item);
+        await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: eventLinkItem(delivery) }));
+        if (item['gsi3pk'] !== undefined) continue;
+        const listKeys = deliveryListKeys(delivery);
+        try {
+          await this.table.doc.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: keys.delivery(delivery.id),
+              UpdateExpression: `SET ${Object.keys(listKeys).map((name) => `${name} = :${name}`).join(', ')}`,
+              ConditionExpression: '#version = :read AND attribute_not_exists(gsi3pk)',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(listKeys).map(([name, value]) => [`:${name}`, value])), ':read': delivery.version },
+            }),
+          );
+          keyed++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...marker, entity: 'migration' } }));
+    return keyed;
   }
 
   async saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void> {
