@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, PROJECT_ROOT, SERVICE_FREE_BUNDLE_BUDGET_BYTES, SERVICE_FREE_HANDLERS, type SdkVariant } from '../lib/aws/bundling.ts';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
+import { openApiDocumentFromSources } from '../lib/openapi/document.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
@@ -50,8 +51,8 @@ const median = (xs: number[]): number => {
 };
 
 try {
-  // What the stack bundles: the checkout-asset handler carries the page's assets (bin/cdk.ts builds them).
-  const constants = { checkoutAssets: await buildCheckoutAssets() };
+  // What the stack bundles: the checkout-asset handler carries the page's assets, the OpenAPI handler the document (bin/cdk.ts builds both).
+  const constants = { checkoutAssets: await buildCheckoutAssets(), openApiDocument: await openApiDocumentFromSources() };
   const outdirs = {} as Record<SdkVariant, string>;
   for (const variant of VARIANTS) {
     outdirs[variant] = join(workdir, variant);

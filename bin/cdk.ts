@@ -3,6 +3,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 import { EDGE_REGION } from '../lib/aws/edge.ts';
+import { openApiDocumentFromSources } from '../lib/openapi/document.ts';
 import { PaygateStack } from '../lib/aws/paygate-stack.ts';
 import { pickSettings } from '../lib/aws/settings.ts';
 import { stageConfig, withEdgeOptions } from '../lib/aws/stage.ts';
@@ -14,11 +15,14 @@ const corsOrigins = context('corsOrigins');
 const localDynamoDbEndpoint = context('localDynamoDbEndpoint');
 // The hosted checkout page's browser code and style, bundled into the function that serves them.
 const checkoutAssets = await buildCheckoutAssets();
+// The OpenAPI document, built here from the zod schemas, and bundled into the function that serves it.
+const openApiDocument = await openApiDocumentFromSources();
 
 new PaygateStack(app, stage.prefix, {
   stackName: stage.prefix,
   stage,
   checkoutAssets,
+  openApiDocument,
   settings: pickSettings(context),
   ...(typeof corsOrigins === 'string' ? { corsAllowOrigins: corsOrigins.split(',').map((o) => o.trim()) } : {}),
   ...(typeof localDynamoDbEndpoint === 'string' ? { localDynamoDbEndpoint } : {}),

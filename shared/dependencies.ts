@@ -2,6 +2,7 @@ import type { Clock, IdGenerator, Issuer, RateLimiter, Store, Vault, WebhookTran
 import type { Logger } from './logger.ts';
 import type { FraudRule } from './domain/fraud.ts';
 import type { CheckoutAssets } from './checkout/assets.ts';
+import type { OpenApiDocument } from './http/openapi-document.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** Settings both runtimes read from the same environment variables (see shared/config.ts). */
@@ -53,6 +54,11 @@ export interface Dependencies {
   webhookTransport: WebhookTransport;
   /** The hosted checkout page's script and style; null where the page is not served. */
   checkoutAssets: CheckoutAssets | null;
+  /**
+   * The OpenAPI document of the route table, built from the zod schemas: a constant of its bundle
+   * in AWS, built on first use by the local gateway; null where it is not served.
+   */
+  openApiDocument: () => Promise<OpenApiDocument | null>;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

@@ -45,6 +45,9 @@ export type PrivateIndex = 'byEndpointStatus';
 
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
+  // A built document served from memory: counting a rate limit in the table would cost more than
+  // serving it, so it has none (the stack gives it a route throttle of its own) and no table.
+  openApiDocument: { method: 'GET', path: '/api/openapi.json', handler: 'docs/get-openapi-document', auth: 'none', rateLimit: null, readsOnly: true },
 
   authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },
   salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
+import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { WORKERS } from '../../shared/workers.ts';
 
@@ -59,23 +60,31 @@ export const SERVICE_FREE_BUNDLE_BUDGET_BYTES = 60 * 1024;
 /** The handlers that call no AWS service (built on shared/runtime/aws-service-free.ts): `$default`'s. */
 export const SERVICE_FREE_HANDLERS: readonly string[] = ['health/not-found' satisfies (typeof NOT_FOUND_ROUTE)['handler']];
 
+/**
+ * The handler of `GET /api/openapi.json`: it calls no AWS service either, and carries the document
+ * as data. Its bundle may weigh the service-free budget plus the document's JSON, no more.
+ */
+export const OPENAPI_DOCUMENT_HANDLER = ROUTES.openApiDocument.handler;
+
 /** What is fixed at build time in the bundles (esbuild `define`), built once per synth by bin/cdk.ts. */
 export interface BundleConstants {
   /** The hosted checkout page's script and style (lib/checkout-build.ts). */
   checkoutAssets: CheckoutAssets;
+  /** The OpenAPI document of the route table (lib/openapi/document.ts). */
+  openApiDocument: OpenApiDocument;
 }
-
-/** The handlers that serve the checkout page's assets (`deps.checkoutAssets`). */
-const CHECKOUT_ASSET_HANDLERS: ReadonlySet<string> = new Set([ROUTES.checkoutAsset.handler]);
 
 /**
  * The esbuild `define` of one handler's bundle. The checkout assets become the constant
- * `__PAYGATE_CHECKOUT_ASSETS__` (shared/checkout/assets.ts) only in the bundle of the function
- * that serves them: every composition root reads that constant, so defining it everywhere would
- * inline the page into every bundle and redeploy every function whenever the page changes.
+ * `__PAYGATE_CHECKOUT_ASSETS__` (shared/checkout/assets.ts), and the OpenAPI document
+ * `__PAYGATE_OPENAPI_DOCUMENT__` (shared/http/openapi-document.ts), each only in the bundle of the
+ * function that serves it: every composition root reads both constants, so defining them
+ * everywhere would inline them into every bundle and redeploy every function whenever one changes.
  */
 export function handlerDefine(handler: string, constants: BundleConstants): Record<string, string> {
-  return CHECKOUT_ASSET_HANDLERS.has(handler) ? { __PAYGATE_CHECKOUT_ASSETS__: JSON.stringify(constants.checkoutAssets) } : {};
+  if (handler === ROUTES.checkoutAsset.handler) return { __PAYGATE_CHECKOUT_ASSETS__: JSON.stringify(constants.checkoutAssets) };
+  if (handler === OPENAPI_DOCUMENT_HANDLER) return { __PAYGATE_OPENAPI_DOCUMENT__: JSON.stringify(constants.openApiDocument) };
+  return {};
 }
 
 const defaultSdkVariant = (): SdkVariant => (LAMBDA_BUNDLING.bundleAwsSdk ? 'bundled' : 'external');

@@ -22,8 +22,9 @@ function authenticationReason(route: RouteSpec): string | null {
     case 'client_secret':
       return "Browser route authenticated by the payment intent's client secret (API.md), compared in constant time inside the function and rate-limited per client IP.";
     case 'none':
+      if (route.probesStore) return `${route.method} ${route.path} is public by contract (API.md): a liveness probe that reads no data.`;
       return route.rateLimit === null
-        ? `${route.method} ${route.path} is public by contract (API.md): a liveness probe that reads no data.`
+        ? `${route.method} ${route.path} is public by contract (API.md): the API reference, built into its function, holds no secret, and the function reads nothing.`
         : `${route.method} ${route.path} is public by contract (API.md): what it serves is addressed by an unguessable id, and the function rate-limits it per client IP.`;
   }
 }

@@ -19,7 +19,7 @@ export interface PaygateFunctionProps {
   environment: Record<string, string>;
   /** Encrypts the function's log group. */
   logKey: IKey;
-  /** The build-time constants of the bundles (the checkout assets); handlerDefine picks what this handler gets. */
+  /** The build-time constants of the bundles (the checkout assets, the OpenAPI document); handlerDefine picks what this handler gets. */
   constants: BundleConstants;
   timeout?: Duration;
 }

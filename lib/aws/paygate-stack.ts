@@ -4,6 +4,7 @@ import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
+import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { PaygateApi } from './api.ts';
 import { NOT_FOUND_HANDLER, type BundleConstants } from './bundling.ts';
@@ -26,6 +27,11 @@ export interface PaygateStackProps extends StackProps {
    * (`await buildCheckoutAssets()` in bin/cdk.ts): bundled into the function that serves them.
    */
   checkoutAssets: CheckoutAssets;
+  /**
+   * The OpenAPI document, built from the zod schemas by lib/openapi/document.ts
+   * (`await openApiDocumentFromSources()` in bin/cdk.ts): bundled into the function that serves it.
+   */
+  openApiDocument: OpenApiDocument;
   /** Origins allowed to call the browser routes; `['*']` by default. */
   corsAllowOrigins?: string[];
   /**
@@ -89,7 +95,7 @@ export class PaygateStack extends Stack {
     // The routes read the client IP (per-IP limits); the workers and $default do not.
     const routeEnvironment: Record<string, string> = { ...baseEnvironment, ...this.edge?.environment };
 
-    const constants: BundleConstants = { checkoutAssets: props.checkoutAssets };
+    const constants: BundleConstants = { checkoutAssets: props.checkoutAssets, openApiDocument: props.openApiDocument };
     const functions = new Map<string, PaygateFunction>();
     for (const [routeName, route] of Object.entries(props.routes ?? ROUTES)) {
       const routeFunction = new PaygateFunction(this, `${routeName}Function`, {

@@ -15,6 +15,7 @@ import { readSettings } from '../../shared/config.ts';
 import type { Dependencies } from '../../shared/dependencies.ts';
 import { DEFAULT_FRAUD_RULES } from '../../shared/domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../../shared/http/endpoint.ts';
+import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
 import { header } from '../../shared/http/types.ts';
 import { consoleLogger, type Logger } from '../../shared/logger.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
@@ -23,6 +24,7 @@ import { databaseFile, ensureTable, SHARED_DATABASE_FILE, startDynamoDbLocal, ty
 import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
 import { buildCheckoutAssets } from '../checkout-build.ts';
+import { openApiDocumentFromSources } from '../openapi/document.ts';
 
 export const LOCAL_TABLE_NAME = 'paygate';
 
@@ -62,6 +64,16 @@ async function loadEndpoints(routes: RouteSpec[]): Promise<Map<RouteSpec, AnyEnd
     loaded.set(route, module.endpoint);
   }
   return loaded;
+}
+
+/**
+ * The OpenAPI document, built from the sources as the stack builds it for its function (its server
+ * is added per request), on the first request for it: building it costs the start of every gateway
+ * half a second, for a document most never serve.
+ */
+function openApiDocumentOnFirstUse(): Dependencies['openApiDocument'] {
+  let built: Promise<OpenApiDocument> | undefined;
+  return () => (built ??= openApiDocumentFromSources());
 }
 
 /** How often the worker looks for due work (deliveries, retries, expiries). */
@@ -189,6 +201,7 @@ async function startOnLockedDataDir(
       rateLimiter: new DynamoDbRateLimiter(dynamo.client, LOCAL_TABLE_NAME),
       webhookTransport: createWebhookTransport({ allowLoopback: true }),
       checkoutAssets: await buildCheckoutAssets(),
+      openApiDocument: openApiDocumentOnFirstUse(),
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),
       clock: systemClock,

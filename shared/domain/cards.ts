@@ -1,6 +1,7 @@
 import { errors } from './errors.ts';
 
-export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay' | 'unknown';
+export const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'unknown'] as const;
+export type CardBrand = (typeof CARD_BRANDS)[number];
 
 /** A card as it arrives in a request. Lives only in memory for one request. */
 export interface CardInput {

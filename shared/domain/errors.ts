@@ -4,13 +4,8 @@ import { redact } from '../logger.ts';
  * The one error family of the API. Domain code throws these; one middleware turns them into HTTP.
  * Messages are written for merchants and never carry request data (no card number can leak here).
  */
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'card_error'
-  | 'idempotency_error'
-  | 'rate_limit_error'
-  | 'api_error';
+export const ERROR_TYPES = ['invalid_request_error', 'authentication_error', 'card_error', 'idempotency_error', 'rate_limit_error', 'api_error'] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
 export interface ErrorDetails {
   param?: string;

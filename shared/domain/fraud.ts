@@ -2,7 +2,8 @@ import type { ValidCard } from './cards.ts';
 import type { Customer } from './payment.ts';
 import type { Currency } from './money.ts';
 
-export type FraudDecision = 'approve' | 'review' | 'decline';
+export const FRAUD_DECISIONS = ['approve', 'review', 'decline'] as const;
+export type FraudDecision = (typeof FRAUD_DECISIONS)[number];
 
 export interface FraudAssessment {
   score: number;

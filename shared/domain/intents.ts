@@ -1,6 +1,7 @@
 import type { Currency } from './money.ts';
 
-export type IntentStatus = 'created' | 'succeeded' | 'canceled' | 'expired' | 'failed';
+export const INTENT_STATUSES = ['created', 'succeeded', 'canceled', 'expired', 'failed'] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
 export type CaptureMethod = 'automatic' | 'manual';
 export const MAX_INTENT_ATTEMPTS = 5;
 

@@ -3,14 +3,8 @@ import { errors } from './errors.ts';
 import type { FraudAssessment } from './fraud.ts';
 import type { Currency } from './money.ts';
 
-export type PaymentStatus =
-  | 'authorized'
-  | 'captured'
-  | 'partially_refunded'
-  | 'refunded'
-  | 'voided'
-  | 'failed'
-  | 'expired';
+export const PAYMENT_STATUSES = ['authorized', 'captured', 'partially_refunded', 'refunded', 'voided', 'failed', 'expired'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface Customer {
   email: string | null;
@@ -46,7 +40,8 @@ export interface Payment {
   version: number;
 }
 
-export type TransactionType = 'authorize' | 'sale' | 'capture' | 'void' | 'refund' | 'expire';
+export const TRANSACTION_TYPES = ['authorize', 'sale', 'capture', 'void', 'refund', 'expire'] as const;
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 export type TransactionStatus = 'authorized' | 'captured' | 'voided' | 'refunded' | 'failed' | 'expired';
 export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
   'authorized',

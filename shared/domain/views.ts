@@ -1,4 +1,4 @@
-import { eventBody, type PaygateEvent } from './events.ts';
+import { eventBody, type EventType, type PaygateEvent } from './events.ts';
 import type { Payment, Transaction } from './payment.ts';
 import { effectiveIntentStatus, type PaymentIntent } from './intents.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
@@ -64,11 +64,13 @@ export function eventView(event: PaygateEvent): unknown {
 
 /** The secret is shown only when it is created (or rotated), never on reads. */
 export function webhookEndpointView(endpoint: WebhookEndpoint, secret?: string) {
+  // No events stored means every type, including types added later.
+  const events: Array<EventType | '*'> = endpoint.events.length ? endpoint.events : ['*'];
   return {
     id: endpoint.id,
     object: 'webhook_endpoint' as const,
     url: endpoint.url,
-    events: endpoint.events.length ? endpoint.events : ['*'],
+    events,
     created_at: endpoint.createdAt,
     ...(secret === undefined ? {} : { secret }),
   };

@@ -8,7 +8,7 @@ import leven from 'leven';
 import { redact } from '../logger.ts';
 
 /** Which error code a failed field gets, by its path; anything else is `validation_error`. */
-const CODES_BY_PARAM: Record<string, string> = {
+export const CODES_BY_PARAM: Readonly<Record<string, string>> = {
   amount: 'invalid_amount',
   currency: 'unsupported_currency',
   'card.number': 'invalid_card_number',

@@ -10,6 +10,7 @@ import { readSettings } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
+import { bundledOpenApiDocument } from '../http/openapi-document.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
 import { consoleLogger } from '../logger.ts';
 
@@ -23,8 +24,11 @@ export function required(name: string): string {
 export type BasicDependencies = Omit<Dependencies, 'store' | 'rateLimiter' | 'webhookTransport' | 'vault' | 'issuer'>;
 
 export function basicAwsDependencies(): BasicDependencies {
+  // Read once: an esbuild define is an object literal, made anew wherever it is read.
+  const openApiDocument = bundledOpenApiDocument();
   return {
     checkoutAssets: bundledCheckoutAssets(),
+    openApiDocument: async () => openApiDocument,
     clock: systemClock,
     ids: cryptoIds,
     logger: consoleLogger(),

@@ -6,6 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocumentFromSources } from '../../lib/openapi/document.ts';
+import { documentServedFrom } from '../../shared/http/openapi-document.ts';
 import { ADMIN_KEY, client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
 import { descendantsOf, stillRunning } from '../support/processes.ts';
 import { UNTHROTTLED, base62, checkedClient, expectError, onboardMerchant, paymentBody, type OnboardedMerchant } from './helpers.ts';
@@ -34,6 +36,16 @@ describe('the local gateway', () => {
     const health = await checkedClient(first.url)('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body).toEqual({ status: 'ok' });
+  });
+
+  it('serves the OpenAPI document built from the sources at GET /api/openapi.json, without a key, public and cacheable, with itself as the server', async () => {
+    const answer = await checkedClient(first.url)('GET', '/api/openapi.json');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=300');
+    // PAYGATE_PUBLIC_URL unset: the public URL is localhost on the bound port.
+    const publicUrl = `http://localhost:${new URL(first.url).port}`;
+    expect(answer.body).toEqual(JSON.parse(JSON.stringify(documentServedFrom(await openApiDocumentFromSources(), publicUrl))));
   });
 
   it('seeds the test merchant with the key PAYGATE_API_KEY names, and prints it at start', async () => {

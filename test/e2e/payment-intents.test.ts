@@ -4,6 +4,7 @@
  * the hosted page's headers and cancel redirect, idempotent creation, and expiry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectDocumentedAnswer } from '../support/contract.ts';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
 import { base62, card, checkedClient, expectError, onboardMerchant, UNTHROTTLED, VISA, type Answer, type Call } from './helpers.ts';
 
@@ -57,10 +58,12 @@ async function readIntent(id: string, call: Call = api) {
   return answer.body as Record<string, unknown>;
 }
 
-/** The bytes of an answer, for comparing replays exactly, and redirects not followed. */
+/** The bytes of an answer, for comparing replays exactly, and redirects not followed; checked against the document as the client's are. */
 async function raw(url: string, init: RequestInit = {}) {
   const response = await fetch(url, { redirect: 'manual', ...init });
-  return { status: response.status, headers: response.headers, text: await response.text() };
+  const text = await response.text();
+  await expectDocumentedAnswer(init.method ?? 'GET', url, response.status, response.headers, text);
+  return { status: response.status, headers: response.headers, text };
 }
 
 describe.concurrent('creating and reading payment intents', () => {

@@ -14,13 +14,24 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { ensureTable, LOCAL_REGION, localClient } from '../../lib/local/dynamodb-local.ts';
 import { buildCheckoutAssets } from '../../lib/checkout-build.ts';
+import { openApiDocumentFromSources } from '../../lib/openapi/document.ts';
 import { httpEvent } from '../support/events.ts';
 import { CHECKOUT_PAGE_HEADERS } from '../../shared/checkout/page.ts';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
+import { documentServedFrom, type OpenApiDocument } from '../../shared/http/openapi-document.ts';
 import { ROUTES } from '../../shared/routes.ts';
+import { ROUTE_DOCS } from '../../lib/openapi/route-docs.ts';
 import { WORKERS } from '../../shared/workers.ts';
 import { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
-import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, SERVICE_FREE_BUNDLE_BUDGET_BYTES, SERVICE_FREE_HANDLERS } from '../../lib/aws/bundling.ts';
+import {
+  BUNDLE_SIZE_BUDGET_BYTES,
+  deployedHandlerEntries,
+  esbuildRuns,
+  LAMBDA_BUNDLING,
+  OPENAPI_DOCUMENT_HANDLER,
+  SERVICE_FREE_BUNDLE_BUDGET_BYTES,
+  SERVICE_FREE_HANDLERS,
+} from '../../lib/aws/bundling.ts';
 import { PaygateFunction } from '../../lib/aws/paygate-function.ts';
 import { stageConfig } from '../../lib/aws/stage.ts';
 
@@ -34,14 +45,16 @@ const bundle = (handler: string) => join(outdir, `${handler}.mjs`);
 let imported: Record<string, string>;
 let metafile: Metafile;
 let checkoutAssets: CheckoutAssets;
+let openApiDocument: OpenApiDocument;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'paygate-bundles-'));
-  // The page's assets as bin/cdk.ts builds them, then the handlers with the settings the stack
-  // gives NodejsFunction: one esbuild run per define (the checkout-asset handler has its own).
+  // The page's assets and the OpenAPI document as bin/cdk.ts builds them, then the handlers with the settings the stack
+  // gives NodejsFunction: one esbuild run per define (the checkout-asset and OpenAPI handlers have their own).
   checkoutAssets = await buildCheckoutAssets();
+  openApiDocument = await openApiDocumentFromSources();
   const outputs: Metafile['outputs'] = {};
-  for (const options of esbuildRuns(entries, outdir, { checkoutAssets })) Object.assign(outputs, (await build(options)).metafile!.outputs);
+  for (const options of esbuildRuns(entries, outdir, { checkoutAssets, openApiDocument })) Object.assign(outputs, (await build(options)).metafile!.outputs);
   metafile = { inputs: {}, outputs };
   // Each bundle imported by plain Node (no vitest, no TypeScript): what Lambda's runtime does.
   const script = `
@@ -87,6 +100,15 @@ describe('every handler bundle', () => {
     expect(statSync(bundle(handler)).size).toBeLessThanOrEqual(SERVICE_FREE_BUNDLE_BUDGET_BYTES);
   });
 
+  it(`${OPENAPI_DOCUMENT_HANDLER} calls no AWS service and carries the built document, not what builds it: no SDK, no full zod, no zod-openapi, no other endpoint, and the service-free budget plus the document`, () => {
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`${OPENAPI_DOCUMENT_HANDLER}.mjs`))![1];
+    const inputs = Object.keys(output.inputs);
+    // zod/mini reads the configuration, as in every function (shared/config.ts).
+    expect(inputs.filter((input) => /node_modules\/(@aws-sdk\/|@smithy\/|zod-openapi\/|zod\/v4\/classic\/)/.test(input))).toEqual([]);
+    expect(inputs.filter((input) => input.startsWith('functions/') || input.startsWith('lib/'))).toEqual([`functions/${OPENAPI_DOCUMENT_HANDLER}.ts`]);
+    expect(statSync(bundle(OPENAPI_DOCUMENT_HANDLER)).size).toBeLessThanOrEqual(SERVICE_FREE_BUNDLE_BUDGET_BYTES + JSON.stringify(openApiDocument).length);
+  });
+
   it.each(HANDLERS)('%s imports in plain Node and exports its handler function', (handler) => {
     expect(imported[handler]).toBe('function');
   });
@@ -114,6 +136,16 @@ describe('the checkout page in its bundle', () => {
   });
 });
 
+describe('the OpenAPI document in its bundle', () => {
+  it('is inlined (the esbuild define of __PAYGATE_OPENAPI_DOCUMENT__) in the OpenAPI handler\'s bundle, and in no other', () => {
+    // A description only the document holds, as esbuild prints it back inside the object literal.
+    const marker = JSON.stringify(ROUTE_DOCS.confirmPaymentIntent.description);
+    const carries = (handler: string) => readFileSync(bundle(handler), 'utf8').includes(marker);
+    expect(carries(OPENAPI_DOCUMENT_HANDLER)).toBe(true);
+    expect(HANDLERS.filter((h) => h !== OPENAPI_DOCUMENT_HANDLER && carries(h))).toEqual([]);
+  });
+});
+
 describe("the stack's NodejsFunction bundling", () => {
   it('produces the same code as the shared esbuild settings, define included (the checkout-asset function, bundled by cdk as in `cdk synth`)', () => {
     const app = new App();
@@ -126,7 +158,7 @@ describe("the stack's NodejsFunction bundling", () => {
       description: 'GET /checkout/assets/{file}',
       environment: {},
       logKey: new Key(stack, 'LogKey'),
-      constants: { checkoutAssets },
+      constants: { checkoutAssets, openApiDocument },
     });
     const fn = Template.fromStack(stack).toJSON()['Resources'] as Record<string, { Type: string; Properties: { Code?: { S3Key: string } } }>;
     const code = Object.values(fn).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Code!;
@@ -270,6 +302,14 @@ describe('the bundles run as Lambda runs them', () => {
     expect(script!.body).toBe(checkoutAssets.script);
     expect(style).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/css; charset=utf-8' } });
     expect(style!.body).toBe(checkoutAssets.style);
+  }, 60_000);
+
+  it('serves the OpenAPI document from its bundle, public and cacheable, with the stage\'s public URL as its server', async () => {
+    const [answer] = await invoke('test', [
+      { handler: OPENAPI_DOCUMENT_HANDLER, event: httpEvent({ method: 'GET', path: ROUTES.openApiDocument.path, routePath: ROUTES.openApiDocument.path }) },
+    ]);
+    expect(answer).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' } });
+    expect(answer!.body).toEqual(documentServedFrom(openApiDocument, 'https://example.execute-api.eu-west-1.amazonaws.com'));
   }, 60_000);
 
   it('runs the workers: the consumer completes its work in the table and reports the malformed message; the relay lets other records by', async () => {

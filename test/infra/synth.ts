@@ -5,6 +5,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
+import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
 import { PaygateStack, type PaygateStackProps } from '../../lib/aws/paygate-stack.ts';
 import { EDGE_REGION } from '../../lib/aws/edge.ts';
 import { stageConfig, withEdgeOptions, type StageName } from '../../lib/aws/stage.ts';
@@ -31,6 +32,7 @@ export function synthesize(
   const stack = new PaygateStack(app, `paygate-${stage}`, {
     stage: config,
     checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS,
+    openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT,
     ...(config.edge.enabled ? { env: { region: EDGE_REGION } } : {}),
     ...options.props,
   });
@@ -46,6 +48,9 @@ export function synthesize(
 
 /** Stands in for lib/checkout-build.ts's output where nothing is bundled. */
 export const PLACEHOLDER_CHECKOUT_ASSETS: CheckoutAssets = { script: '/* checkout.js */', style: '/* checkout.css */' };
+
+/** Stands in for lib/openapi/document.ts's output where nothing is bundled. */
+export const PLACEHOLDER_OPENAPI_DOCUMENT: OpenApiDocument = { openapi: '3.1.0' };
 
 /** The logical id of a construct's CloudFormation resource. */
 export function logicalId(construct: IConstruct): string {

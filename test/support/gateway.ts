@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { expectDocumentedAnswer } from './contract.ts';
 
 export interface GatewayProcess {
   url: string;
@@ -94,7 +95,10 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
   };
 }
 
-/** A merchant's HTTP client: JSON in, status, headers and parsed body out. */
+/**
+ * A merchant's HTTP client: JSON in, status, headers and parsed body out. Every answer is checked
+ * against the OpenAPI document (./contract.ts): one the document does not describe fails the test.
+ */
 export function client(baseUrl: string, apiKey?: string) {
   return async function call(
     method: string,
@@ -113,6 +117,7 @@ export function client(baseUrl: string, apiKey?: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    await expectDocumentedAnswer(method, `${baseUrl}${path}`, response.status, response.headers, text);
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);

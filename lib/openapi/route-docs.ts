@@ -1,0 +1,287 @@
+/**
+ * What the OpenAPI document says of each route beyond what the code already knows: a summary, the
+ * answer's schema (./answers.ts), the error codes of the endpoint's own rules, an example request
+ * and what each parameter is. Request schemas, success statuses, authentication, limits and the
+ * errors every route of a kind answers come from the endpoints and the route table
+ * (./document.ts). Kept here, not in the endpoint modules: no Lambda bundle needs it.
+ */
+import type * as z from 'zod';
+import { MAX_ENDPOINTS_PER_MERCHANT } from '../../shared/commands/webhooks.ts';
+import type { RouteName } from '../../shared/routes.ts';
+import {
+  ConfirmedPaymentIntentAnswer,
+  DeletedWebhookEndpointAnswer,
+  EventAnswer,
+  EventListAnswer,
+  exampleId,
+  HealthAnswer,
+  MerchantWithKeyAnswer,
+  OpenApiDocumentAnswer,
+  PaymentAnswer,
+  PaymentIntentAnswer,
+  PublicPaymentIntentAnswer,
+  RevokedApiKeyAnswer,
+  TransactionAnswer,
+  TransactionListAnswer,
+  WebhookDeliveryAnswer,
+  WebhookDeliveryListAnswer,
+  WebhookEndpointAnswer,
+  WebhookEndpointListAnswer,
+} from './answers.ts';
+
+/** Sections of the API reference, in the order it shows them. */
+export const TAGS = {
+  Payments: 'Authorize a card, capture, void and refund: a payment and its lifecycle.',
+  Transactions: 'Every operation on a payment writes one transaction.',
+  'Payment intents': 'Hosted checkout: create an intent, send your customer to its `checkout_url`.',
+  Checkout: "What the checkout page (or your own page) calls from the customer's browser, with the intent's client secret.",
+  Webhooks: 'Signed POSTs (Standard Webhooks) to your endpoints when something happens, retried until answered.',
+  Events: 'Everything that happened to your payments and intents, as webhooks deliver it; kept 30 days.',
+  Operator: "The gateway operator's routes: merchants and their API keys.",
+  Service: 'The service itself.',
+} as const;
+export type DocTag = keyof typeof TAGS;
+
+/** An answer that is not JSON. */
+export interface RawAnswerDoc {
+  description: string;
+  /** When not the endpoint's success status (a redirect). */
+  status?: number;
+  /** The media types it comes in; none for an empty body. */
+  mediaTypes?: readonly string[];
+  /** Headers of the answer, by name: what each holds. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface ParameterDoc {
+  description: string;
+  example: string | number;
+}
+
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  tag: DocTag;
+  /** The success answer: a zod schema of its JSON, or what a non-JSON answer is. */
+  answer: z.ZodType | RawAnswerDoc;
+  /** The codes of the endpoint's own rules (domain and command errors); what every route of its kind answers is added. */
+  errors?: readonly string[];
+  /** A request body, for routes that take one. */
+  requestExample?: Readonly<Record<string, unknown>>;
+  /** Every path and query parameter of the endpoint's schemas: the build refuses one left out. */
+  parameters?: Readonly<Record<string, ParameterDoc>>;
+}
+
+const CARD_EXAMPLE = { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvv: '123', holder_name: 'Jane Doe' };
+const CLIENT_SECRET = `${exampleId('paymentIntent')}_secret_Z8xW2vB6nM0qL4kJ7hG1fD3sA9pO5iU8yT2rE6wQ`;
+const CARD_ERRORS = ['invalid_card_number', 'invalid_expiry', 'invalid_cvv', 'card_declined', 'fraud_declined'];
+
+const idParameter = (what: string, example: string): Record<string, ParameterDoc> => ({ id: { description: `The ${what}'s id.`, example } });
+const PAGING: Record<string, ParameterDoc> = {
+  limit: { description: 'How many, 1 to 100 (default 10).', example: 10 },
+  offset: { description: 'How many to skip, newest first, at most 10,000 (default 0).', example: 0 },
+};
+/** A list's cursors (API.md, "Lists"): one at a time, and not with an offset. */
+const cursors = (example: string): Record<string, ParameterDoc> => ({
+  starting_after: { description: "The page after this object (the previous page's last `id`): the next older ones.", example },
+  ending_before: { description: "The page before this object (the current page's first `id`): the newer ones.", example },
+});
+const CLIENT_SECRET_PARAMETER: Record<string, ParameterDoc> = {
+  client_secret: { description: "The intent's client secret (or send it in `X-Client-Secret`).", example: CLIENT_SECRET },
+};
+
+const newPayment = (capture: boolean): RouteDoc => ({
+  summary: capture ? 'Charge a card (sale)' : 'Authorize a card',
+  description: capture
+    ? 'Authorizes and captures at once: the payment is `captured`. A declined card still makes a payment (`failed`): the 402 names it.'
+    : 'Holds the amount on the card for 7 days: capture it, or void it. A declined card still makes a payment (`failed`): the 402 names it.',
+  tag: 'Payments',
+  answer: PaymentAnswer,
+  errors: CARD_ERRORS,
+  requestExample: {
+    amount: 9999,
+    currency: 'USD',
+    card: CARD_EXAMPLE,
+    customer: { email: 'jane@example.com', name: 'Jane Doe' },
+    description: 'Order #12345',
+    metadata: { order_id: '12345' },
+  },
+});
+
+export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
+  health: { summary: 'Health', description: '`ok` while the store answers a read; `503` otherwise.', tag: 'Service', answer: HealthAnswer },
+  openApiDocument: {
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 document of every route, built from the schemas the gateway validates with; its server is the gateway that serves it.',
+    tag: 'Service',
+    answer: OpenApiDocumentAnswer,
+  },
+
+  authorizePayment: newPayment(false),
+  salePayment: newPayment(true),
+  capturePayment: {
+    summary: 'Capture a payment',
+    description: 'Once per authorization, all of it (the default) or part of it; the rest is released.',
+    tag: 'Payments',
+    answer: PaymentAnswer,
+    errors: ['already_captured', 'amount_too_high', 'authorization_expired', 'invalid_state'],
+    requestExample: { amount: 5000 },
+    parameters: idParameter('payment', exampleId('payment')),
+  },
+  voidPayment: {
+    summary: 'Void a payment',
+    description: 'Releases an authorization that was not captured.',
+    tag: 'Payments',
+    answer: PaymentAnswer,
+    errors: ['already_captured', 'already_voided', 'invalid_state'],
+    requestExample: { reason: 'Order canceled by the customer' },
+    parameters: idParameter('payment', exampleId('payment')),
+  },
+  refundPayment: {
+    summary: 'Refund a payment',
+    description: 'All that is not refunded yet (the default) or part of it, as many times as you like until all of it is refunded.',
+    tag: 'Payments',
+    answer: PaymentAnswer,
+    errors: ['not_captured', 'amount_too_high', 'already_refunded'],
+    requestExample: { amount: 2500, reason: 'One item returned' },
+    parameters: idParameter('payment', exampleId('payment')),
+  },
+  getPayment: { summary: 'Retrieve a payment', tag: 'Payments', answer: PaymentAnswer, parameters: idParameter('payment', exampleId('payment')) },
+
+  createPaymentIntent: {
+    summary: 'Create a payment intent',
+    description: 'A hosted checkout session, valid 1 hour: send your customer to its `checkout_url`.',
+    tag: 'Payment intents',
+    answer: PaymentIntentAnswer,
+    requestExample: { amount: 5000, currency: 'EUR', success_url: 'https://shop.example.com/thanks', cancel_url: 'https://shop.example.com/cart', order_id: 'order-7', description: 'Two tickets' },
+  },
+  getPaymentIntent: { summary: 'Retrieve a payment intent', tag: 'Payment intents', answer: PaymentIntentAnswer, parameters: idParameter('payment intent', exampleId('paymentIntent')) },
+  cancelPaymentIntent: {
+    summary: 'Cancel a payment intent',
+    description: 'Only an intent not paid yet; its checkout link stops working.',
+    tag: 'Payment intents',
+    answer: PaymentIntentAnswer,
+    errors: ['already_completed', 'invalid_state'],
+    parameters: idParameter('payment intent', exampleId('paymentIntent')),
+  },
+  getPublicPaymentIntent: {
+    summary: 'Retrieve a payment intent (browser)',
+    description: 'What a checkout page may show of an intent.',
+    tag: 'Checkout',
+    answer: PublicPaymentIntentAnswer,
+    parameters: { ...idParameter('payment intent', exampleId('paymentIntent')), ...CLIENT_SECRET_PARAMETER },
+  },
+  confirmPaymentIntent: {
+    summary: 'Pay a payment intent',
+    description:
+      "The checkout page's call: pays the intent with a card. The client secret may also come in the body (`client_secret`). A decline counts as an attempt; after 5 the intent is `failed`.",
+    tag: 'Checkout',
+    answer: ConfirmedPaymentIntentAnswer,
+    errors: [...CARD_ERRORS, 'already_completed', 'invalid_state', 'intent_expired', 'max_attempts_exceeded'],
+    requestExample: { client_secret: CLIENT_SECRET, card: CARD_EXAMPLE, customer_email: 'jane@example.com' },
+    parameters: idParameter('payment intent', exampleId('paymentIntent')),
+  },
+  checkoutPage: {
+    summary: 'The hosted checkout page',
+    description: "Where `checkout_url` sends your customer (with the client secret in its query, read by the page's script).",
+    tag: 'Checkout',
+    answer: { description: 'The page, under a strict Content-Security-Policy.', mediaTypes: ['text/html'] },
+    parameters: idParameter('payment intent', exampleId('paymentIntent')),
+  },
+  checkoutCancel: {
+    summary: 'Leave the checkout page',
+    description: "The page's cancel link: sends the customer to the intent's `cancel_url`, which the public API never shows. The intent stays open.",
+    tag: 'Checkout',
+    answer: { description: 'A redirect to `cancel_url`.', status: 303, headers: { Location: "The intent's `cancel_url`." } },
+    parameters: { ...idParameter('payment intent', exampleId('paymentIntent')), ...CLIENT_SECRET_PARAMETER },
+  },
+  checkoutAsset: {
+    summary: "The checkout page's script and style",
+    tag: 'Checkout',
+    answer: { description: '`checkout.js` (JavaScript) or `checkout.css` (CSS).', mediaTypes: ['text/javascript', 'text/css'] },
+    parameters: { file: { description: 'Which asset.', example: 'checkout.js' } },
+  },
+
+  getTransaction: { summary: 'Retrieve a transaction', tag: 'Transactions', answer: TransactionAnswer, parameters: idParameter('transaction', exampleId('transaction')) },
+  listTransactions: {
+    summary: 'List transactions',
+    description: 'Newest first; filter by `status`.',
+    tag: 'Transactions',
+    answer: TransactionListAnswer,
+    parameters: { status: { description: 'Only transactions of this status.', example: 'captured' }, ...PAGING },
+  },
+
+  createWebhookEndpoint: {
+    summary: 'Create a webhook endpoint',
+    description: `Events are POSTed to \`url\`, signed with the secret shown once in this answer; at most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant.`,
+    tag: 'Webhooks',
+    answer: WebhookEndpointAnswer,
+    requestExample: { url: 'https://shop.example.com/paygate/webhooks', events: ['payment.captured', 'payment.refunded'] },
+  },
+  listWebhookEndpoints: { summary: 'List webhook endpoints', description: 'Without their secrets.', tag: 'Webhooks', answer: WebhookEndpointListAnswer },
+  deleteWebhookEndpoint: {
+    summary: 'Delete a webhook endpoint',
+    tag: 'Webhooks',
+    answer: DeletedWebhookEndpointAnswer,
+    parameters: idParameter('webhook endpoint', exampleId('webhookEndpoint')),
+  },
+  rotateWebhookSecret: {
+    summary: 'Rotate a signing secret',
+    description: 'A new secret, shown once; deliveries are signed with both the old and the new one for 24 hours.',
+    tag: 'Webhooks',
+    answer: WebhookEndpointAnswer,
+    errors: ['invalid_state'],
+    parameters: idParameter('webhook endpoint', exampleId('webhookEndpoint')),
+  },
+  listWebhookDeliveries: {
+    summary: 'List webhook deliveries',
+    description: 'Newest first; filter by event, endpoint or status.',
+    tag: 'Webhooks',
+    answer: WebhookDeliveryListAnswer,
+    parameters: {
+      event_id: { description: "Only this event's deliveries.", example: exampleId('event') },
+      endpoint_id: { description: "Only this endpoint's deliveries.", example: exampleId('webhookEndpoint') },
+      status: { description: 'Only deliveries of this status.', example: 'failed' },
+      ...PAGING,
+      ...cursors(exampleId('webhookDelivery')),
+    },
+  },
+  retryWebhookDelivery: {
+    summary: 'Retry a webhook delivery',
+    description: 'One more attempt of a failed or expired delivery, now.',
+    tag: 'Webhooks',
+    answer: WebhookDeliveryAnswer,
+    errors: ['invalid_state'],
+    parameters: idParameter('webhook delivery', exampleId('webhookDelivery')),
+  },
+  listEvents: {
+    summary: 'List events',
+    description: 'Newest first; filter by `type`.',
+    tag: 'Events',
+    answer: EventListAnswer,
+    parameters: { type: { description: 'Only events of this type.', example: 'payment.captured' }, ...PAGING },
+  },
+  getEvent: { summary: 'Retrieve an event', tag: 'Events', answer: EventAnswer, parameters: idParameter('event', exampleId('event')) },
+
+  createMerchant: {
+    summary: 'Create a merchant',
+    description: 'Makes a merchant and its first secret key, shown once.',
+    tag: 'Operator',
+    answer: MerchantWithKeyAnswer,
+    requestExample: { name: 'Acme' },
+  },
+  createApiKey: {
+    summary: 'Issue an API key',
+    description: "Another secret key for the merchant (for rotation), shown once; the merchant's other keys keep working until revoked.",
+    tag: 'Operator',
+    answer: MerchantWithKeyAnswer,
+    parameters: idParameter('merchant', exampleId('merchant')),
+  },
+  revokeApiKey: {
+    summary: 'Revoke an API key',
+    description: 'At once: the next request with it answers `401`.',
+    tag: 'Operator',
+    answer: RevokedApiKeyAnswer,
+    parameters: { ...idParameter('merchant', exampleId('merchant')), key_id: { description: "The key's id (`api_key_id`).", example: exampleId('apiKey') } },
+  },
+};
