@@ -231,6 +231,7 @@ const EVENT_EXAMPLE = {
   object: 'event',
   type: 'payment.authorized',
   created_at: CREATED_AT,
+  object_version: 1,
   data: { object: PAYMENT_EXAMPLE },
 } as const;
 
@@ -240,6 +241,11 @@ export const EventAnswer = z
     object: z.literal('event'),
     type: z.enum(EVENT_TYPES),
     created_at: Timestamp,
+    object_version: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "The object's version after this change (1 when created): of two events of one object, the higher is the later, whatever order they arrive in. Absent on events older than the field." }),
     data: z.strictObject({
       object: z.union([PaymentAnswer, PaymentIntentAnswer]).meta({ description: 'The payment or the intent as it was right after the change (intents without their client secret).' }),
     }),

@@ -62,7 +62,7 @@ function routeErrorCodes(route: RouteSpec, endpoint: AnyEndpoint): string[] {
   if (endpoint.query) codes.push('validation_error');
   if (route.auth === 'api_key') codes.push('missing_api_key', 'invalid_api_key', 'rate_limit_exceeded');
   // Operators are counted per client IP before their key is checked; the local gateway without PAYGATE_ADMIN_KEY has no such route.
-  if (route.auth === 'admin') codes.push('invalid_api_key', 'rate_limit_exceeded', 'resource_not_found');
+  if (route.auth === 'admin') codes.push('invalid_api_key', 'rate_limit_exceeded', 'route_not_found');
   if (route.auth === 'client_secret') codes.push('invalid_client_secret');
   if (endpoint.params) codes.push('resource_not_found');
   if (isIdempotent(route)) codes.push('validation_error', 'idempotency_key_mismatch', 'idempotency_key_in_use');

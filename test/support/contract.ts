@@ -9,6 +9,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { openApiDocumentFromSources, type BuiltDocument } from '../../lib/openapi/document.ts';
+import { resolveRoute } from '../../shared/http/route-resolution.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 
 interface DocumentedResponse {
@@ -23,11 +24,7 @@ interface Contract {
 
 const DOCUMENT_ID = 'paygate-openapi.json';
 
-/** Route templates as the local bridge matches them (lib/local/http-bridge.ts): in route-table order. */
-const TEMPLATES = (Object.values(ROUTES) as RouteSpec[]).map((route) => ({
-  route,
-  pattern: new RegExp(`^${route.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
-}));
+const ROUTE_LIST = Object.values(ROUTES) as RouteSpec[];
 
 let contract: Promise<Contract> | undefined;
 
@@ -47,9 +44,11 @@ const pointer = (...segments: string[]) => segments.map((s) => s.replaceAll('~',
 
 /** Fails (throws) when an answer is not one the document describes for its operation. */
 export async function expectDocumentedAnswer(method: string, url: string, status: number, headers: Headers, text: string): Promise<void> {
-  const path = new URL(url).pathname.replace(/(.)\/+$/, '$1');
-  const match = TEMPLATES.find(({ route, pattern }) => route.method === method.toUpperCase() && pattern.test(path));
-  if (!match) return;
+  const path = new URL(url).pathname;
+  // The operation the gateway itself resolves the request to (a literal segment beats a parameter: GET /payments/authorize is no getPayment).
+  const resolution = resolveRoute(ROUTE_LIST, method.toUpperCase(), path);
+  if (resolution.kind !== 'route') return;
+  const match = { route: resolution.route };
   const { document, ajv, validators } = await loadContract();
   const operationKey = method.toLowerCase();
   const operation = (document.paths?.[match.route.path] as Record<string, { operationId: string; responses: Record<string, DocumentedResponse> }> | undefined)?.[operationKey];
