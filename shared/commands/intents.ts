@@ -13,7 +13,8 @@ import type { Currency } from '../domain/money.ts';
 import { isLoopbackUrl } from '../domain/webhooks.ts';
 import { intentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { RecordChangedError, type IdempotentAnswer } from '../ports.ts';
+import { RecordChangedError, type IdempotentAnswer, type ListQuery, type Page } from '../ports.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import { announce } from './outbox.ts';
 import { createPayment, type IntentSettlement } from './payments.ts';
 
@@ -108,6 +109,11 @@ export async function getIntent(deps: Dependencies, merchantId: string, intentId
   return intent;
 }
 
+/** A page of the merchant's intents (a cursor names one of them). */
+export async function listIntents(deps: Dependencies, merchantId: string, request: ListRequest<ListQuery>): Promise<Page<PaymentIntent>> {
+  return deps.store.listIntents(merchantId, await positioned(request, (id) => deps.store.getIntent(merchantId, id), 'payment intent'));
+}
+
 /** The public read: only with the intent's client secret. */
 export async function getPublicIntent(deps: Dependencies, intentId: string, clientSecret: string | undefined) {
   const intent = await deps.store.getIntent(null, intentId);
@@ -193,6 +199,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
         ...held,
         status: succeeded ? 'succeeded' : attempts >= held.maxAttempts ? 'failed' : 'created',
         paymentId: succeeded ? payment.id : held.paymentId,
+        paymentIds: [...(held.paymentIds ?? []), payment.id],
         customerEmail,
         attempts,
         lastPaymentError: decline

@@ -15,7 +15,8 @@ import {
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { announce, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
-import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse } from '../ports.ts';
+import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse, type Page, type PaymentQuery } from '../ports.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import type { PaygateEvent } from '../domain/events.ts';
 
 export interface NewPayment {
@@ -175,6 +176,11 @@ export async function refundPayment(
  */
 export async function expireAuthorization(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideExpiry(p, now), undefined);
+}
+
+/** A page of the merchant's payments (a cursor names one of them). */
+export async function listPayments(deps: Dependencies, merchantId: string, request: ListRequest<PaymentQuery>): Promise<Page<Payment>> {
+  return deps.store.listPayments(merchantId, await positioned(request, (id) => deps.store.getPayment(merchantId, id), 'payment'));
 }
 
 export async function getPayment(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {

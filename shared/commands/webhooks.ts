@@ -13,8 +13,9 @@ import {
 } from '../domain/webhooks.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { redact } from '../logger.ts';
-import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type ListPosition, type Page } from '../ports.ts';
+import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type Page } from '../ports.ts';
 import { formatWebhookSecret, signWebhook } from '../webhooks/signing.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import { dueWork } from './outbox.ts';
 
 /** As Stripe: a bounded number of endpoints per merchant. */
@@ -110,28 +111,13 @@ export async function getEvent(deps: Dependencies, merchantId: string, eventId: 
   return event;
 }
 
-export function listEvents(deps: Dependencies, merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
-  return deps.store.listEvents(merchantId, query);
+export async function listEvents(deps: Dependencies, merchantId: string, request: ListRequest<EventQuery>): Promise<Page<PaygateEvent>> {
+  return deps.store.listEvents(merchantId, await positioned(request, (id) => deps.store.getEvent(merchantId, id), 'event'));
 }
 
 /** A page of the merchant's deliveries; a cursor names one of its deliveries, which says where the page starts. */
-export async function listDeliveries(
-  deps: Dependencies,
-  merchantId: string,
-  query: Omit<DeliveryQuery, 'startingAfter' | 'endingBefore'> & { startingAfter?: string | undefined; endingBefore?: string | undefined },
-): Promise<Page<WebhookDelivery>> {
-  const { startingAfter, endingBefore, ...rest } = query;
-  const positionOf = async (deliveryId: string | undefined, param: string): Promise<ListPosition | undefined> => {
-    if (deliveryId === undefined) return undefined;
-    const cursor = await deps.store.getDelivery(merchantId, deliveryId);
-    if (!cursor) throw errors.validation(`No such webhook delivery to page from: ${deliveryId}.`, param);
-    return { createdAt: cursor.createdAt, id: cursor.id };
-  };
-  return deps.store.listDeliveries(merchantId, {
-    ...rest,
-    startingAfter: await positionOf(startingAfter, 'starting_after'),
-    endingBefore: await positionOf(endingBefore, 'ending_before'),
-  });
+export async function listDeliveries(deps: Dependencies, merchantId: string, request: ListRequest<DeliveryQuery>): Promise<Page<WebhookDelivery>> {
+  return deps.store.listDeliveries(merchantId, await positioned(request, (id) => deps.store.getDelivery(merchantId, id), 'webhook delivery'));
 }
 
 /** A new attempt now for a delivery that failed or expired; one attempt, no further schedule. */

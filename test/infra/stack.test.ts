@@ -385,7 +385,7 @@ describe('the permissions of each function', () => {
     for (const [name, role, mayQueryEndpointIndex] of roles) {
       const onTable = statementsOfRole(synth.template, role).filter((s) => actionsOf(s).includes('dynamodb:Query'));
       expect(onTable, name).toHaveLength(1);
-      const expected = [arnOf(tableId()), ...open.map(indexArn), ...(mayQueryEndpointIndex ? [indexArn(TABLE.indexes.byEndpointStatus.name)] : [])];
+      const expected = [arnOf(tableId()), ...open.map(indexArn), ...(mayQueryEndpointIndex ? [indexArn(TABLE.indexes.byParent.name)] : [])];
       expect(resourcesOf(onTable[0]!), name).toEqual(expected);
     }
   });
