@@ -111,8 +111,15 @@ export const WebhookEndpointIdParams = idParam('webhookEndpoint');
 export const DeliveryIdParams = idParam('webhookDelivery');
 export const EventIdParams = idParam('event');
 
-/** A bound of a list's creation range: an ISO-8601 time with its offset (`Z` or `+01:00`), kept as UTC. */
-const CreatedBound = z.iso.datetime({ offset: true }).transform((time) => new Date(time).toISOString());
+/**
+ * A bound of a list's creation range: an ISO-8601 time with its offset (`Z` or `+01:00`), kept as
+ * UTC. Times are stored to the millisecond, so a finer bound is rounded up to the next one: what
+ * is at or after (before) it is then exactly what is at or after (before) the rounded bound.
+ */
+const CreatedBound = z.iso.datetime({ offset: true }).transform((time) => {
+  const finerThanMs = /[1-9]/.test(/\.\d{3}(\d*)/.exec(time)?.[1] ?? '');
+  return new Date(Date.parse(time) + (finerThanMs ? 1 : 0)).toISOString();
+});
 
 /**
  * API.md, "Lists": what every list takes, the objects of the list being of `kind`: how many, a page

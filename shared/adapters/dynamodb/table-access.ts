@@ -124,9 +124,12 @@ export function pageOf<T>(items: readonly T[], window: ListWindow, sortKey: (ite
  * takes one condition, so with both a BETWEEN, inclusive: the cursor's own item it takes in is cut
  * by pageOf (one item at each end at most).
  */
-function sortKeyCondition(window: ListWindow): { expression: string; values: Item } | null {
+function sortKeyCondition(window: ListWindow): { expression: string; values: Item } | 'empty' | null {
   const upper = [window.after, window.to].filter((v) => v !== undefined).sort()[0];
   const lower = [window.before, window.from].filter((v) => v !== undefined).sort().at(-1);
+  // A range that ends before it starts (`created[lt]` before `created[gte]`, a cursor outside the
+  // range) holds nothing; DynamoDB refuses a BETWEEN whose bounds are the wrong way round.
+  if (upper !== undefined && lower !== undefined && lower > upper) return 'empty';
   if (upper !== undefined && lower !== undefined) return { expression: ' AND #sk BETWEEN :lower AND :upper', values: { ':lower': lower, ':upper': upper } };
   if (upper !== undefined) return { expression: ' AND #sk < :upper', values: { ':upper': upper } };
   if (lower !== undefined) return { expression: lower === window.from ? ' AND #sk >= :lower' : ' AND #sk > :lower', values: { ':lower': lower } };
@@ -261,7 +264,9 @@ export class TableAccess {
   ): Promise<Page<T>> {
     const spec = TABLE.indexes[index];
     const sortKey = (item: Item) => item[spec.sortKey] as string;
-    const cursor = sortKeyCondition(window);
+    const condition = sortKeyCondition(window);
+    if (condition === 'empty') return { items: [], hasMore: false };
+    const cursor = condition;
     // One more than the page says whether there are more; a BETWEEN may take in the cursor's own item too.
     const wanted = window.offset + window.limit + 1 + (cursor?.expression.includes('BETWEEN') ? 1 : 0);
     const read = await Promise.all(
