@@ -77,6 +77,10 @@ export const ROUTES = {
   rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', macs: ['webhook-secret'] },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true, privateIndexes: ['byParent'] },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
+
+  // Test helpers (API.md, "Test helpers"): test keys only, `403 test_mode_only` on the live stage.
+  expirePaymentNow: { method: 'POST', path: '/api/v1/test_helpers/payments/{id}/expire', handler: 'test-helpers/expire-payment', auth: 'api_key', rateLimit: 'payment' },
+  expirePaymentIntentNow: { method: 'POST', path: '/api/v1/test_helpers/payment-intents/{id}/expire', handler: 'test-helpers/expire-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 

@@ -39,6 +39,7 @@ export const TAGS = {
   Checkout: "What the checkout page (or your own page) calls from the customer's browser, with the intent's client secret.",
   Webhooks: 'Signed POSTs (Standard Webhooks) to your endpoints when something happens, retried until answered.',
   Events: 'Everything that happened to your payments and intents, as webhooks deliver it; kept 30 days.',
+  'Test helpers': 'Test mode only (a live stage answers `403 test_mode_only`): make what takes days happen now.',
   Operator: "The gateway operator's routes: merchants and their API keys.",
   Service: 'The service itself.',
 } as const;
@@ -273,11 +274,28 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
   },
   retryWebhookDelivery: {
     summary: 'Retry a webhook delivery',
-    description: 'One more attempt of a failed or expired delivery, now.',
+    description: 'One more attempt of a failed or expired delivery, now. With a test key, a pending delivery too: its next attempt happens now instead of at its scheduled time.',
     tag: 'Webhooks',
     answer: WebhookDeliveryAnswer,
     errors: ['invalid_state'],
     parameters: idParameter('webhook delivery', exampleId('webhookDelivery')),
+  },
+
+  expirePaymentNow: {
+    summary: 'Expire an authorization now',
+    description: 'The authorization expires now, exactly as the 7-day job would expire it: transaction `expire`, event `payment.expired`.',
+    tag: 'Test helpers',
+    answer: PaymentAnswer,
+    errors: ['invalid_state', 'test_mode_only'],
+    parameters: idParameter('payment', exampleId('payment')),
+  },
+  expirePaymentIntentNow: {
+    summary: 'Expire a payment intent now',
+    description: 'The intent expires now (its `expires_at` becomes now): its checkout link stops working.',
+    tag: 'Test helpers',
+    answer: PaymentIntentAnswer,
+    errors: ['already_completed', 'invalid_state', 'test_mode_only'],
+    parameters: idParameter('payment intent', exampleId('paymentIntent')),
   },
   listEvents: {
     summary: 'List events',

@@ -174,6 +174,26 @@ export async function refundPayment(
  * Expires an uncaptured authorization whose time has come; does nothing if it was captured,
  * voided or already expired meanwhile (the commit's precondition settles a race with a capture).
  */
+/** The test helper: the authorization expires now, exactly as the 7-day job would expire it (transaction `expire`, event `payment.expired`). */
+export async function expireAuthorizationNow(deps: Dependencies, merchantId: string, paymentId: string, idempotency?: IdempotentAnswer): Promise<Payment> {
+  assertTestMode(deps);
+  return changePayment(
+    deps,
+    merchantId,
+    paymentId,
+    (p, now) => {
+      if (p.status !== 'authorized') throw errors.invalidState(`Only an authorized payment can expire; this one is ${p.status}.`);
+      return decideExpiry(p, now, { early: true });
+    },
+    idempotency,
+  );
+}
+
+/** Test helpers answer only where test keys are issued (a live stage: `403 test_mode_only`). */
+export function assertTestMode(deps: Dependencies): void {
+  if (deps.settings.apiKeyPrefix !== 'sk_test_') throw errors.testModeOnly();
+}
+
 export async function expireAuthorization(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideExpiry(p, now), undefined);
 }
