@@ -53,6 +53,8 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
     checkoutAssets: null,
     // A stand-in: the document itself is built and checked in test/unit/openapi.test.ts.
     openApiDocument: async () => ({ openapi: '3.1.0' }),
+    docsPages: async () => null,
+    docsAssets: async () => null,
     vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
     issuer: new SimulatedIssuer(randomBytes),
     ids: cryptoIds,
