@@ -60,9 +60,12 @@ export interface Dependencies {
    * in AWS, built on first use by the local gateway; null where it is not served.
    */
   openApiDocument: () => Promise<OpenApiDocument | null>;
-  /** The pages of `/docs` (reference and guides) and their assets, likewise: constants of their bundles, built on first use locally. */
-  docsPages: () => Promise<DocsPages | null>;
-  docsAssets: () => Promise<DocsAssets | null>;
+  /**
+   * The pages of `/docs` (reference and guides) and their assets, likewise: constants of their
+   * bundles (shared/runtime/aws-docs.ts), built on first use locally; absent in every other function.
+   */
+  docsPages?: () => Promise<DocsPages | null>;
+  docsAssets?: () => Promise<DocsAssets | null>;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

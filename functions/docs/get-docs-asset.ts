@@ -3,7 +3,7 @@ import { errors } from '../../shared/domain/errors.ts';
 import { ASSET_CACHE_CONTROL } from '../../shared/docs/site.ts';
 import { defineEndpoint, RawAnswer } from '../../shared/http/endpoint.ts';
 import { ROUTES } from '../../shared/routes.ts';
-import { serviceFreeLambdaHandler } from '../../shared/runtime/aws-service-free.ts';
+import { docsLambdaHandler } from '../../shared/runtime/aws-docs.ts';
 
 const AssetParams = z.object({ file: z.string().max(100) });
 
@@ -12,7 +12,7 @@ export const endpoint = defineEndpoint({
   route: ROUTES.docsAsset,
   params: AssetParams,
   run: async ({ params, deps }) => {
-    const assets = await deps.docsAssets();
+    const assets = await deps.docsAssets?.();
     if (!assets) throw new Error('this function was built without the docs assets');
     const asset = Object.hasOwn(assets, params.file) ? assets[params.file] : undefined;
     if (!asset) throw errors.notFound('asset');
@@ -20,4 +20,4 @@ export const endpoint = defineEndpoint({
   },
 });
 
-export const handler = serviceFreeLambdaHandler(endpoint);
+export const handler = docsLambdaHandler(endpoint);

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { GUIDE_PAGE_HEADERS, GUIDES, type GuideName } from '../../shared/docs/site.ts';
 import { defineEndpoint, RawAnswer } from '../../shared/http/endpoint.ts';
 import { ROUTES } from '../../shared/routes.ts';
-import { serviceFreeLambdaHandler } from '../../shared/runtime/aws-service-free.ts';
+import { docsLambdaHandler } from '../../shared/runtime/aws-docs.ts';
 
 const GuideParams = z.object({ page: z.enum(Object.keys(GUIDES) as [GuideName, ...GuideName[]]) });
 
@@ -11,10 +11,10 @@ export const endpoint = defineEndpoint({
   route: ROUTES.docsGuide,
   params: GuideParams,
   run: async ({ params, deps }) => {
-    const pages = await deps.docsPages();
+    const pages = await deps.docsPages?.();
     if (!pages) throw new Error('this function was built without the docs pages');
     return new RawAnswer(200, GUIDE_PAGE_HEADERS, pages.guides[params.page]);
   },
 });
 
-export const handler = serviceFreeLambdaHandler(endpoint);
+export const handler = docsLambdaHandler(endpoint);

@@ -34,18 +34,6 @@ export interface DocsSite {
   assets: DocsAssets;
 }
 
-/** Set at bundle time in AWS (esbuild `define`, lib/aws/bundling.ts); absent when the source runs directly (local gateway). */
-declare const __PAYGATE_DOCS_PAGES__: DocsPages | undefined;
-declare const __PAYGATE_DOCS_ASSETS__: DocsAssets | undefined;
-
-export function bundledDocsPages(): DocsPages | null {
-  return typeof __PAYGATE_DOCS_PAGES__ === 'undefined' ? null : __PAYGATE_DOCS_PAGES__;
-}
-
-export function bundledDocsAssets(): DocsAssets | null {
-  return typeof __PAYGATE_DOCS_ASSETS__ === 'undefined' ? null : __PAYGATE_DOCS_ASSETS__;
-}
-
 const SHARED_POLICY = ["default-src 'none'", "img-src 'self' data:", "form-action 'none'", "base-uri 'none'", "frame-ancestors 'none'"];
 
 /**

@@ -11,7 +11,6 @@ import type { Dependencies } from '../dependencies.ts';
 import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
 import { bundledOpenApiDocument } from '../http/openapi-document.ts';
-import { bundledDocsAssets, bundledDocsPages } from '../docs/site.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
 import { consoleLogger } from '../logger.ts';
 
@@ -27,13 +26,9 @@ export type BasicDependencies = Omit<Dependencies, 'store' | 'rateLimiter' | 'we
 export function basicAwsDependencies(): BasicDependencies {
   // Read once: an esbuild define is an object literal, made anew wherever it is read.
   const openApiDocument = bundledOpenApiDocument();
-  const docsPages = bundledDocsPages();
-  const docsAssets = bundledDocsAssets();
   return {
     checkoutAssets: bundledCheckoutAssets(),
     openApiDocument: async () => openApiDocument,
-    docsPages: async () => docsPages,
-    docsAssets: async () => docsAssets,
     clock: systemClock,
     ids: cryptoIds,
     logger: consoleLogger(),

@@ -71,7 +71,7 @@ describe('the errors guide', () => {
     const section = page.locator('h3#card_declined');
     await section.waitFor();
     await expect(section.textContent()).resolves.toBe('card_declined');
-    await expect(page.evaluate(() => document.querySelector(':target')?.id)).resolves.toBe('card_declined');
+    await expect(page.locator(':target').getAttribute('id')).resolves.toBe('card_declined');
     await expect(page.locator('h3#card_declined + p').textContent()).resolves.toContain('402');
     // The menu leads back to the reference.
     await expect(page.locator('.docs-bar a[href="/docs"]').count()).resolves.toBeGreaterThan(0);
