@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import { BUNDLE_SIZE_BUDGET_BYTES, deployedHandlerEntries, esbuildRuns, LAMBDA_BUNDLING, PROJECT_ROOT, SERVICE_FREE_BUNDLE_BUDGET_BYTES, SERVICE_FREE_HANDLERS, type SdkVariant } from '../lib/aws/bundling.ts';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 import { openApiDocumentFromSources } from '../lib/openapi/document.ts';
+import { buildDocsSite } from '../lib/docs-build.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
@@ -52,7 +53,7 @@ const median = (xs: number[]): number => {
 
 try {
   // What the stack bundles: the checkout-asset handler carries the page's assets, the OpenAPI handler the document (bin/cdk.ts builds both).
-  const constants = { checkoutAssets: await buildCheckoutAssets(), openApiDocument: await openApiDocumentFromSources() };
+  const constants = { checkoutAssets: await buildCheckoutAssets(), openApiDocument: await openApiDocumentFromSources(), docsSite: await buildDocsSite() };
   const outdirs = {} as Record<SdkVariant, string>;
   for (const variant of VARIANTS) {
     outdirs[variant] = join(workdir, variant);

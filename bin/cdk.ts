@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildCheckoutAssets } from '../lib/checkout-build.ts';
 import { EDGE_REGION } from '../lib/aws/edge.ts';
 import { openApiDocumentFromSources } from '../lib/openapi/document.ts';
+import { buildDocsSite } from '../lib/docs-build.ts';
 import { PaygateStack } from '../lib/aws/paygate-stack.ts';
 import { pickSettings } from '../lib/aws/settings.ts';
 import { stageConfig, withEdgeOptions } from '../lib/aws/stage.ts';
@@ -17,12 +18,15 @@ const localDynamoDbEndpoint = context('localDynamoDbEndpoint');
 const checkoutAssets = await buildCheckoutAssets();
 // The OpenAPI document, built here from the zod schemas, and bundled into the function that serves it.
 const openApiDocument = await openApiDocumentFromSources();
+// The API reference page, the guides and their assets (Redoc's bundle among them), bundled into the functions of /docs.
+const docsSite = await buildDocsSite();
 
 new PaygateStack(app, stage.prefix, {
   stackName: stage.prefix,
   stage,
   checkoutAssets,
   openApiDocument,
+  docsSite,
   settings: pickSettings(context),
   ...(typeof corsOrigins === 'string' ? { corsAllowOrigins: corsOrigins.split(',').map((o) => o.trim()) } : {}),
   ...(typeof localDynamoDbEndpoint === 'string' ? { localDynamoDbEndpoint } : {}),

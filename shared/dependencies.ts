@@ -3,6 +3,7 @@ import type { Logger } from './logger.ts';
 import type { FraudRule } from './domain/fraud.ts';
 import type { CheckoutAssets } from './checkout/assets.ts';
 import type { OpenApiDocument } from './http/openapi-document.ts';
+import type { DocsAssets, DocsPages } from './docs/site.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** Settings both runtimes read from the same environment variables (see shared/config.ts). */
@@ -59,6 +60,12 @@ export interface Dependencies {
    * in AWS, built on first use by the local gateway; null where it is not served.
    */
   openApiDocument: () => Promise<OpenApiDocument | null>;
+  /**
+   * The pages of `/docs` (reference and guides) and their assets, likewise: constants of their
+   * bundles (shared/runtime/aws-docs.ts), built on first use locally; absent in every other function.
+   */
+  docsPages?: () => Promise<DocsPages | null>;
+  docsAssets?: () => Promise<DocsAssets | null>;
   vault: Vault;
   issuer: Issuer;
   clock: Clock;

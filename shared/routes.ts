@@ -49,6 +49,10 @@ export const ROUTES = {
   // A built document served from memory: counting a rate limit in the table would cost more than
   // serving it, so it has none (the stack gives it a route throttle of its own) and no table.
   openApiDocument: { method: 'GET', path: '/api/openapi.json', handler: 'docs/get-openapi-document', auth: 'none', rateLimit: null, readsOnly: true },
+  // The developer pages: built at build time and served from memory, like the document above.
+  docsReference: { method: 'GET', path: '/docs', handler: 'docs/get-reference-page', auth: 'none', rateLimit: null, readsOnly: true },
+  docsGuide: { method: 'GET', path: '/docs/{page}', handler: 'docs/get-guide-page', auth: 'none', rateLimit: null, readsOnly: true },
+  docsAsset: { method: 'GET', path: '/docs/assets/{file}', handler: 'docs/get-docs-asset', auth: 'none', rateLimit: null, readsOnly: true },
 
   authorizePayment: { method: 'POST', path: '/api/v1/payments/authorize', handler: 'payments/authorize-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },
   salePayment: { method: 'POST', path: '/api/v1/payments/sale', handler: 'payments/sale-payment', auth: 'api_key', rateLimit: 'payment', macs: ['card-fingerprint', 'request-hash'], takesCards: true },

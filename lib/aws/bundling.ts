@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
+import type { DocsSite } from '../../shared/docs/site.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { WORKERS } from '../../shared/workers.ts';
 
@@ -71,12 +72,27 @@ export const SERVICE_FREE_HANDLERS: readonly string[] = ['health/not-found' sati
  */
 export const OPENAPI_DOCUMENT_HANDLER = ROUTES.openApiDocument.handler;
 
+/** The handlers of `/docs` and its guides: service-free, carrying the pages' HTML (the docs pages define). */
+export const DOCS_PAGE_HANDLERS: readonly string[] = [ROUTES.docsReference.handler, ROUTES.docsGuide.handler];
+
+/** The handler of `/docs/assets/{file}`: service-free, carrying the assets, Redoc's standalone bundle among them. */
+export const DOCS_ASSET_HANDLER = ROUTES.docsAsset.handler;
+
+/**
+ * What the docs asset function may weigh beyond its assets: about 140 KiB measured (the service-free
+ * code, zod for its path check, the escaping of the assets in the bundle). Over the
+ * general budget: Redoc's standalone bundle alone is about 1.1 MB, read once per cold start.
+ */
+export const DOCS_ASSET_BUNDLE_OVERHEAD_BYTES = 200 * 1024;
+
 /** What is fixed at build time in the bundles (esbuild `define`), built once per synth by bin/cdk.ts. */
 export interface BundleConstants {
   /** The hosted checkout page's script and style (lib/checkout-build.ts). */
   checkoutAssets: CheckoutAssets;
   /** The OpenAPI document of the route table (lib/openapi/document.ts). */
   openApiDocument: OpenApiDocument;
+  /** The pages of `/docs` and their assets (lib/docs-build.ts). */
+  docsSite: DocsSite;
 }
 
 /**
@@ -89,6 +105,8 @@ export interface BundleConstants {
 export function handlerDefine(handler: string, constants: BundleConstants): Record<string, string> {
   if (handler === ROUTES.checkoutAsset.handler) return { __PAYGATE_CHECKOUT_ASSETS__: JSON.stringify(constants.checkoutAssets) };
   if (handler === OPENAPI_DOCUMENT_HANDLER) return { __PAYGATE_OPENAPI_DOCUMENT__: JSON.stringify(constants.openApiDocument) };
+  if (DOCS_PAGE_HANDLERS.includes(handler)) return { __PAYGATE_DOCS_PAGES__: JSON.stringify(constants.docsSite.pages) };
+  if (handler === DOCS_ASSET_HANDLER) return { __PAYGATE_DOCS_ASSETS__: JSON.stringify(constants.docsSite.assets) };
   return {};
 }
 

@@ -5,6 +5,7 @@ import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
+import type { DocsSite } from '../../shared/docs/site.ts';
 import { ROUTES, type RouteSpec } from '../../shared/routes.ts';
 import { PaygateApi } from './api.ts';
 import { NOT_FOUND_HANDLER, type BundleConstants } from './bundling.ts';
@@ -32,6 +33,11 @@ export interface PaygateStackProps extends StackProps {
    * (`await openApiDocumentFromSources()` in bin/cdk.ts): bundled into the function that serves it.
    */
   openApiDocument: OpenApiDocument;
+  /**
+   * The pages of `/docs` and their assets, built by lib/docs-build.ts (`await buildDocsSite()` in
+   * bin/cdk.ts): the pages bundled into the page functions, the assets into the asset function.
+   */
+  docsSite: DocsSite;
   /** Origins allowed to call the browser routes; `['*']` by default. */
   corsAllowOrigins?: string[];
   /**
@@ -95,7 +101,7 @@ export class PaygateStack extends Stack {
     // The routes read the client IP (per-IP limits); the workers and $default do not.
     const routeEnvironment: Record<string, string> = { ...baseEnvironment, ...this.edge?.environment };
 
-    const constants: BundleConstants = { checkoutAssets: props.checkoutAssets, openApiDocument: props.openApiDocument };
+    const constants: BundleConstants = { checkoutAssets: props.checkoutAssets, openApiDocument: props.openApiDocument, docsSite: props.docsSite };
     const functions = new Map<string, PaygateFunction>();
     for (const [routeName, route] of Object.entries(props.routes ?? ROUTES)) {
       const routeFunction = new PaygateFunction(this, `${routeName}Function`, {

@@ -25,6 +25,8 @@ import { createHttpBridge, type MountedRoute } from './http-bridge.ts';
 import { startWorker } from './worker.ts';
 import { buildCheckoutAssets } from '../checkout-build.ts';
 import { openApiDocumentFromSources } from '../openapi/document.ts';
+import { buildDocsSite } from '../docs-build.ts';
+import type { DocsSite } from '../../shared/docs/site.ts';
 
 export const LOCAL_TABLE_NAME = 'paygate';
 
@@ -74,6 +76,13 @@ async function loadEndpoints(routes: RouteSpec[]): Promise<Map<RouteSpec, AnyEnd
 function openApiDocumentOnFirstUse(): Dependencies['openApiDocument'] {
   let built: Promise<OpenApiDocument> | undefined;
   return () => (built ??= openApiDocumentFromSources());
+}
+
+/** The pages of `/docs` and their assets, built from the sources as the stack builds them, on the first request for one. */
+function docsSiteOnFirstUse(): Pick<Dependencies, 'docsPages' | 'docsAssets'> {
+  let built: Promise<DocsSite> | undefined;
+  const site = () => (built ??= buildDocsSite());
+  return { docsPages: async () => (await site()).pages, docsAssets: async () => (await site()).assets };
 }
 
 /** How often the worker looks for due work (deliveries, retries, expiries). */
@@ -202,6 +211,7 @@ async function startOnLockedDataDir(
       webhookTransport: createWebhookTransport({ allowLoopback: true }),
       checkoutAssets: await buildCheckoutAssets(),
       openApiDocument: openApiDocumentOnFirstUse(),
+      ...docsSiteOnFirstUse(),
       vault: new EnvelopeVault(keyService, { dataKeyMaxAgeMs: 5 * 60_000, dataKeyMaxUses: 10_000 }),
       issuer: new SimulatedIssuer(randomBytes),
       clock: systemClock,

@@ -123,6 +123,26 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     tag: 'Service',
     answer: OpenApiDocumentAnswer,
   },
+  docsReference: {
+    summary: 'The API reference page',
+    description: 'This document rendered with Redoc, with the guides beside it; every asset comes from this gateway.',
+    tag: 'Service',
+    answer: { description: 'The page, under a strict Content-Security-Policy.', mediaTypes: ['text/html'] },
+  },
+  docsGuide: {
+    summary: 'A guide',
+    description: "Quick start, idempotency and retries, webhooks and signatures, test cards, and errors: each error's `doc_url` points at its section of `/docs/errors`.",
+    tag: 'Service',
+    answer: { description: 'The guide, under a strict Content-Security-Policy.', mediaTypes: ['text/html'] },
+    parameters: { page: { description: 'Which guide.', example: 'errors' } },
+  },
+  docsAsset: {
+    summary: "The docs pages' scripts and style",
+    description: 'Each name carries a hash of its content: cached for a year.',
+    tag: 'Service',
+    answer: { description: 'JavaScript or CSS.', mediaTypes: ['text/javascript', 'text/css'] },
+    parameters: { file: { description: 'Which asset, as the pages name it.', example: 'docs.0123456789ab.css' } },
+  },
 
   authorizePayment: newPayment(false),
   salePayment: newPayment(true),

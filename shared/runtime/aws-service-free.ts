@@ -9,7 +9,7 @@ import type { AnyEndpoint } from '../http/endpoint.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
 import { basicAwsDependencies, lambdaHandlerOf, unavailable } from './aws-basics.ts';
 
-function serviceFreeDependencies(): Dependencies {
+export function serviceFreeDependencies(): Dependencies {
   return {
     ...basicAwsDependencies(),
     store: unavailable('table'),

@@ -3,7 +3,8 @@
  * authorize-then-capture block (in bash, with curl and the machine's Node 20) and the merchant's
  * webhook receiver (as `receiver.mjs`, on Node 20). Both are read from README.md at test time, and
  * only what the README tells the reader to change is changed (the printed URL and key; the
- * receiver's port), so a README command that silently rots fails here.
+ * receiver's port), so a README command that silently rots fails here. The guides' curl commands
+ * (docs/guides/quick-start.md, idempotency.md, webhooks.md, served at /docs) likewise.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -210,5 +211,68 @@ describe('the README examples, run as written', () => {
     const post = client(`http://127.0.0.1:${port}`);
     expect((await post('POST', '/', body, { ...headers, 'webhook-signature': signature })).status).toBe(204);
     expect((await post('POST', '/', body, { ...headers, 'webhook-signature': tampered })).status).toBe(400);
+  });
+});
+
+/** The fenced `sh` blocks of a guide (docs/guides/<name>.md), in order. */
+function guideShellBlocks(name: string): string[] {
+  const guide = readFileSync(join(REPO, 'docs', 'guides', `${name}.md`), 'utf8');
+  return [...guide.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+describe("the guides' curl commands, run as written", () => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    gateway = await startGatewayProcess(UNTHROTTLED);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  /** A block with only what the guide tells the reader to replace replaced: the address, the key, the payment id. */
+  const asRun = (block: string, pay = '') =>
+    block
+      .replaceAll(README_URL, gateway.url)
+      .replace(/^KEY=sk_test_\.\.\..*$/m, `KEY=${gateway.apiKey}`)
+      .replace(/^PAY=pay_\.\.\..*$/m, `PAY=${pay}`);
+
+  it('the quick start authorizes, captures, reads and partly refunds a payment', { timeout: 60_000 }, async () => {
+    const [start, setup, authorize, capture, lookUpAndRefund, ...rest] = guideShellBlocks('quick-start');
+    expect(start).toContain('npm start');
+    expect(rest).toEqual([]);
+    const prefix = `${asRun(setup!)}\n`;
+    const authorized = await runBash(prefix + asRun(authorize!));
+    expect(authorized.code, authorized.stderr).toBe(0);
+    const payment = JSON.parse(authorized.stdout) as { id: string; status: string; amount_capturable: number };
+    expect(payment).toMatchObject({ status: 'authorized', amount_capturable: 9999 });
+    const captured = await runBash(prefix + asRun(capture!, payment.id));
+    expect(JSON.parse(captured.stdout)).toMatchObject({ id: payment.id, status: 'captured', amount_captured: 9999 });
+    // The reader's shell still has PAY from step 3; a newline between the two answers (curl prints none).
+    const [read, refunded] = (await runBash(`${prefix}PAY=${payment.id}\n${asRun(lookUpAndRefund!.replace('\ncurl', '\necho\ncurl'))}`)).stdout.trim().split('\n');
+    expect(JSON.parse(read!)).toMatchObject({ id: payment.id, status: 'captured' });
+    expect(JSON.parse(refunded!)).toMatchObject({ id: payment.id, status: 'partially_refunded', amount_refunded: 2500 });
+  });
+
+  it('the idempotency guide gets the same payment twice, the second time replayed', { timeout: 60_000 }, async () => {
+    const [block] = guideShellBlocks('idempotency');
+    const run = await runBash(asRun(block!));
+    expect(run.code, run.stderr).toBe(0);
+    // curl -i prints each answer's head and body with no newline after the body.
+    const answers = run.stdout.split(/(?=HTTP\/1\.1 \d{3} )/);
+    expect(answers).toHaveLength(2);
+    expect(answers.map((a) => a.split(' ')[1])).toEqual(['201', '201']);
+    expect(answers[0]).not.toMatch(/^idempotent-replayed: true/im);
+    expect(answers[1]).toMatch(/^idempotent-replayed: true/im);
+    const ids = answers.map((a) => /"id":"(pay_\w+)"/.exec(a)?.[1]);
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBe(ids[0]);
+  });
+
+  it('the webhooks guide registers an endpoint and gets its secret', { timeout: 60_000 }, async () => {
+    const [block] = guideShellBlocks('webhooks');
+    const run = await runBash(`KEY=${gateway.apiKey}\n${asRun(block!)}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ object: 'webhook_endpoint', events: ['payment.captured', 'payment.refunded'], secret: expect.stringMatching(/^whsec_/) });
   });
 });

@@ -15,6 +15,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { ensureTable, LOCAL_REGION, localClient } from '../../lib/local/dynamodb-local.ts';
 import { buildCheckoutAssets } from '../../lib/checkout-build.ts';
 import { openApiDocumentFromSources } from '../../lib/openapi/document.ts';
+import { buildDocsSite } from '../../lib/docs-build.ts';
+import { ASSET_CACHE_CONTROL, GUIDE_PAGE_HEADERS, REFERENCE_PAGE_HEADERS, type DocsSite } from '../../shared/docs/site.ts';
 import { httpEvent } from '../support/events.ts';
 import { CHECKOUT_PAGE_HEADERS } from '../../shared/checkout/page.ts';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
@@ -26,6 +28,9 @@ import { NOT_FOUND_ROUTE } from '../../functions/health/not-found.ts';
 import {
   BUNDLE_SIZE_BUDGET_BYTES,
   deployedHandlerEntries,
+  DOCS_ASSET_BUNDLE_OVERHEAD_BYTES,
+  DOCS_ASSET_HANDLER,
+  DOCS_PAGE_HANDLERS,
   esbuildRuns,
   LAMBDA_BUNDLING,
   OPENAPI_DOCUMENT_HANDLER,
@@ -46,6 +51,7 @@ let imported: Record<string, string>;
 let metafile: Metafile;
 let checkoutAssets: CheckoutAssets;
 let openApiDocument: OpenApiDocument;
+let docsSite: DocsSite;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'paygate-bundles-'));
@@ -53,8 +59,9 @@ beforeAll(async () => {
   // gives NodejsFunction: one esbuild run per define (the checkout-asset and OpenAPI handlers have their own).
   checkoutAssets = await buildCheckoutAssets();
   openApiDocument = await openApiDocumentFromSources();
+  docsSite = await buildDocsSite();
   const outputs: Metafile['outputs'] = {};
-  for (const options of esbuildRuns(entries, outdir, { checkoutAssets, openApiDocument })) Object.assign(outputs, (await build(options)).metafile!.outputs);
+  for (const options of esbuildRuns(entries, outdir, { checkoutAssets, openApiDocument, docsSite })) Object.assign(outputs, (await build(options)).metafile!.outputs);
   metafile = { inputs: {}, outputs };
   // Each bundle imported by plain Node (no vitest, no TypeScript): what Lambda's runtime does.
   const script = `
@@ -85,12 +92,14 @@ describe('every handler bundle', () => {
     const code = readFileSync(bundle(handler), 'utf8');
     expect(code.startsWith(LAMBDA_BUNDLING.banner)).toBe(true);
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
-    expect(code).not.toMatch(/\bmodule\.exports\s*=/);
+    // The docs asset bundle carries Redoc's UMD bundle as a string, whose text says `module.exports=`.
+    if (handler !== DOCS_ASSET_HANDLER) expect(code).not.toMatch(/\bmodule\.exports\s*=/);
     expect(code).toMatch(/\/\/# sourceMappingURL=\S+\.mjs\.map\s*$/);
     expect(statSync(`${bundle(handler)}.map`).size).toBeGreaterThan(0);
   });
 
-  it.each(HANDLERS)('%s stays under the size budget', (handler) => {
+  // The docs asset function carries Redoc's standalone bundle: its own budget, below.
+  it.each(HANDLERS.filter((h) => h !== DOCS_ASSET_HANDLER))('%s stays under the size budget', (handler) => {
     expect(statSync(bundle(handler)).size).toBeLessThanOrEqual(BUNDLE_SIZE_BUDGET_BYTES);
   });
 
@@ -107,6 +116,19 @@ describe('every handler bundle', () => {
     expect(inputs.filter((input) => /node_modules\/(@aws-sdk\/|@smithy\/|zod-openapi\/|zod\/v4\/classic\/)/.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.startsWith('functions/') || input.startsWith('lib/'))).toEqual([`functions/${OPENAPI_DOCUMENT_HANDLER}.ts`]);
     expect(statSync(bundle(OPENAPI_DOCUMENT_HANDLER)).size).toBeLessThanOrEqual(SERVICE_FREE_BUNDLE_BUDGET_BYTES + JSON.stringify(openApiDocument).length);
+  });
+
+  it.each([...DOCS_PAGE_HANDLERS, DOCS_ASSET_HANDLER])('%s calls no AWS service: no SDK, no zod-openapi, no marked, no Redoc source but its built text, and no other endpoint', (handler) => {
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`${handler}.mjs`))![1];
+    const inputs = Object.keys(output.inputs);
+    expect(inputs.filter((input) => /node_modules\/(@aws-sdk\/|@smithy\/|zod-openapi\/|marked\/|redoc\/)/.test(input))).toEqual([]);
+    expect(inputs.filter((input) => input.startsWith('functions/') || input.startsWith('lib/'))).toEqual([`functions/${handler}.ts`]);
+  });
+
+  it(`${DOCS_ASSET_HANDLER} weighs at most its assets plus ${DOCS_ASSET_BUNDLE_OVERHEAD_BYTES / 1024} KiB of code`, () => {
+    const assets = Object.values(docsSite.assets).reduce((sum, asset) => sum + asset.body.length, 0);
+    expect(assets).toBeGreaterThan(500 * 1024); // Redoc's bundle is in it
+    expect(statSync(bundle(DOCS_ASSET_HANDLER)).size).toBeLessThanOrEqual(assets + DOCS_ASSET_BUNDLE_OVERHEAD_BYTES);
   });
 
   it.each(HANDLERS)('%s imports in plain Node and exports its handler function', (handler) => {
@@ -146,6 +168,22 @@ describe('the OpenAPI document in its bundle', () => {
   });
 });
 
+describe('the docs pages and assets in their bundles', () => {
+  it('Redoc is inlined (the esbuild define of __PAYGATE_DOCS_ASSETS__) in the docs asset bundle, and in no other', () => {
+    // A string of Redoc's bundle only, as esbuild prints it back inside a string literal.
+    const marker = 'API docs by Redocly';
+    const carries = (handler: string) => readFileSync(bundle(handler), 'utf8').includes(marker);
+    expect(carries(DOCS_ASSET_HANDLER)).toBe(true);
+    expect(HANDLERS.filter((h) => h !== DOCS_ASSET_HANDLER && carries(h))).toEqual([]);
+  });
+
+  it('the pages are inlined (__PAYGATE_DOCS_PAGES__) in the two page bundles, and in no other', () => {
+    const marker = 'Idempotent-Replayed: true';
+    const carries = (handler: string) => readFileSync(bundle(handler), 'utf8').includes(marker);
+    expect(HANDLERS.filter((h) => carries(h)).sort()).toEqual([...DOCS_PAGE_HANDLERS].sort());
+  });
+});
+
 describe("the stack's NodejsFunction bundling", () => {
   it('produces the same code as the shared esbuild settings, define included (the checkout-asset function, bundled by cdk as in `cdk synth`)', () => {
     const app = new App();
@@ -158,7 +196,7 @@ describe("the stack's NodejsFunction bundling", () => {
       description: 'GET /checkout/assets/{file}',
       environment: {},
       logKey: new Key(stack, 'LogKey'),
-      constants: { checkoutAssets, openApiDocument },
+      constants: { checkoutAssets, openApiDocument, docsSite },
     });
     const fn = Template.fromStack(stack).toJSON()['Resources'] as Record<string, { Type: string; Properties: { Code?: { S3Key: string } } }>;
     const code = Object.values(fn).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Code!;
@@ -205,6 +243,7 @@ describe('the bundles run as Lambda runs them', () => {
     const payload = calls.map((c) => ({ url: pathToFileURL(bundle(c.handler)).href, event: c.event }));
     const out = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', INVOKE_ALL, JSON.stringify(payload)], {
       encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024, // the docs assets' answers
       env: {
         PATH: process.env['PATH'] ?? '',
         PAYGATE_TABLE_NAME: tableName ?? (await newTable()),
@@ -310,6 +349,32 @@ describe('the bundles run as Lambda runs them', () => {
     ]);
     expect(answer).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' } });
     expect(answer!.body).toEqual(documentServedFrom(openApiDocument, 'https://example.execute-api.eu-west-1.amazonaws.com'));
+  }, 60_000);
+
+  it('serves /docs, a guide and the assets the pages name from their bundles, each under its CSP and cache headers; an unknown guide or asset is a 404', async () => {
+    const reference = docsSite.pages.reference;
+    const files = [...reference.matchAll(/\/docs\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(files).toHaveLength(3);
+    const get = (handler: string, path: string, routePath: string, pathParameters?: Record<string, string>) => ({
+      handler,
+      event: httpEvent({ method: 'GET', path, routePath, ...(pathParameters ? { pathParameters } : {}) }),
+    });
+    const [page, guide, missingGuide, missingAsset, ...assets] = await invoke('test', [
+      get(ROUTES.docsReference.handler, '/docs', ROUTES.docsReference.path),
+      get(ROUTES.docsGuide.handler, '/docs/errors', ROUTES.docsGuide.path, { page: 'errors' }),
+      get(ROUTES.docsGuide.handler, '/docs/nope', ROUTES.docsGuide.path, { page: 'nope' }),
+      get(DOCS_ASSET_HANDLER, '/docs/assets/redoc.js', ROUTES.docsAsset.path, { file: 'redoc.js' }),
+      ...files.map((file) => get(DOCS_ASSET_HANDLER, `/docs/assets/${file}`, ROUTES.docsAsset.path, { file })),
+    ]);
+    expect(page).toMatchObject({ statusCode: 200, headers: REFERENCE_PAGE_HEADERS, body: reference });
+    expect(guide).toMatchObject({ statusCode: 200, headers: GUIDE_PAGE_HEADERS, body: docsSite.pages.guides.errors });
+    expect(missingGuide).toMatchObject({ statusCode: 404, body: { error: { code: 'resource_not_found' } } });
+    expect(missingAsset).toMatchObject({ statusCode: 404, body: { error: { code: 'resource_not_found' } } });
+    for (const [i, file] of files.entries()) {
+      expect(assets[i]).toMatchObject({ statusCode: 200, headers: { 'content-type': docsSite.assets[file]!.contentType, 'cache-control': ASSET_CACHE_CONTROL } });
+      // includes(), not toBe(): a failure would print a megabyte.
+      expect(assets[i]!.body === docsSite.assets[file]!.body, file).toBe(true);
+    }
   }, 60_000);
 
   it('runs the workers: the consumer completes its work in the table and reports the malformed message; the relay lets other records by', async () => {

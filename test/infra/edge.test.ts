@@ -9,7 +9,7 @@ import { stageConfig, withEdgeOptions } from '../../lib/aws/stage.ts';
 import { EDGE_SECRET_HEADER, VIEWER_IP_HEADER } from '../../shared/http/client-ip.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { WORKERS } from '../../shared/workers.ts';
-import { logicalId, PLACEHOLDER_CHECKOUT_ASSETS, PLACEHOLDER_OPENAPI_DOCUMENT, synthesize, type Synthesized } from './synth.ts';
+import { logicalId, PLACEHOLDER_CHECKOUT_ASSETS, PLACEHOLDER_DOCS_SITE, PLACEHOLDER_OPENAPI_DOCUMENT, synthesize, type Synthesized } from './synth.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Environment = { Variables: Record<string, unknown> };
@@ -213,7 +213,7 @@ describe('the edge option', () => {
   ])('refuses a stack %s: a CLOUDFRONT web ACL is made in us-east-1 only', (_, region, message) => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stage = withEdgeOptions(stageConfig('test'), (name) => (name === 'edge' ? 'waf' : undefined));
-    expect(() => new PaygateStack(app, 'x', { stage, checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT, ...(region ? { env: { region } } : {}) })).toThrow(message);
+    expect(() => new PaygateStack(app, 'x', { stage, checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT, docsSite: PLACEHOLDER_DOCS_SITE, ...(region ? { env: { region } } : {}) })).toThrow(message);
   });
 });
 

@@ -5,7 +5,7 @@ import { PaygateStack } from '../../lib/aws/paygate-stack.ts';
 import { pickSettings, SETTING_NAMES } from '../../lib/aws/settings.ts';
 import { stageConfig } from '../../lib/aws/stage.ts';
 import { WORKERS } from '../../shared/workers.ts';
-import { PLACEHOLDER_CHECKOUT_ASSETS, PLACEHOLDER_OPENAPI_DOCUMENT, synthesize, type Synthesized } from './synth.ts';
+import { PLACEHOLDER_CHECKOUT_ASSETS, PLACEHOLDER_DOCS_SITE, PLACEHOLDER_OPENAPI_DOCUMENT, synthesize, type Synthesized } from './synth.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -106,7 +106,7 @@ describe('the stage and settings given at synth time', () => {
 
   it('never points a live stack at a local DynamoDB', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new PaygateStack(app, 'x', { stage: stageConfig('live'), checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT, localDynamoDbEndpoint: 'http://127.0.0.1:8000' })).toThrow(
+    expect(() => new PaygateStack(app, 'x', { stage: stageConfig('live'), checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS, openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT, docsSite: PLACEHOLDER_DOCS_SITE, localDynamoDbEndpoint: 'http://127.0.0.1:8000' })).toThrow(
       /test stage only/,
     );
   });

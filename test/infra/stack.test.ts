@@ -118,6 +118,17 @@ describe('the HTTP API', () => {
     expect(statementsOfRole(synth.template, logicalId(notFound.role)).flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
+  it.each(['docsReference', 'docsGuide', 'docsAsset'] as const)('serves %s (GET /docs...) to anyone, from a function that touches nothing but its log group, under the public routes\' throttle', (name) => {
+    const route = ROUTES[name];
+    expect(route.path.startsWith('/docs')).toBe(true);
+    expect(routeResource(route)['AuthorizationType']).toBe('NONE');
+    expect(statementsOfRole(synth.template, roleId(name)).flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    const settings = stage.Properties['RouteSettings'] as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    expect(settings[`GET ${route.path}`]).toMatchObject({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    expect(resources[functionId(name)]!.Properties['Description']).toBe(`GET ${route.path} (functions/${route.handler}.ts)`);
+  });
+
   it.each(ROUTE_ENTRIES)('routes %s to its own function through a payload 2.0 Lambda proxy', (name, route) => {
     const target = JSON.stringify(routeResource(route)['Target']);
     const integrationId = /"Ref":"([^"]+)"/.exec(target)?.[1];

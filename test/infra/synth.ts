@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CheckoutAssets } from '../../shared/checkout/assets.ts';
 import type { OpenApiDocument } from '../../shared/http/openapi-document.ts';
+import type { DocsSite } from '../../shared/docs/site.ts';
 import { PaygateStack, type PaygateStackProps } from '../../lib/aws/paygate-stack.ts';
 import { EDGE_REGION } from '../../lib/aws/edge.ts';
 import { stageConfig, withEdgeOptions, type StageName } from '../../lib/aws/stage.ts';
@@ -33,6 +34,7 @@ export function synthesize(
     stage: config,
     checkoutAssets: PLACEHOLDER_CHECKOUT_ASSETS,
     openApiDocument: PLACEHOLDER_OPENAPI_DOCUMENT,
+    docsSite: PLACEHOLDER_DOCS_SITE,
     ...(config.edge.enabled ? { env: { region: EDGE_REGION } } : {}),
     ...options.props,
   });
@@ -51,6 +53,12 @@ export const PLACEHOLDER_CHECKOUT_ASSETS: CheckoutAssets = { script: '/* checkou
 
 /** Stands in for lib/openapi/document.ts's output where nothing is bundled. */
 export const PLACEHOLDER_OPENAPI_DOCUMENT: OpenApiDocument = { openapi: '3.1.0' };
+
+/** Stands in for lib/docs-build.ts's output where nothing is bundled. */
+export const PLACEHOLDER_DOCS_SITE: DocsSite = {
+  pages: { reference: '<!doctype html>', guides: { 'quick-start': '', idempotency: '', webhooks: '', 'test-cards': '', errors: '' } },
+  assets: {},
+};
 
 /** The logical id of a construct's CloudFormation resource. */
 export function logicalId(construct: IConstruct): string {

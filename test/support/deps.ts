@@ -53,6 +53,9 @@ export async function testDependencies(overrides: Partial<Dependencies> = {}): P
     checkoutAssets: null,
     // A stand-in: the document itself is built and checked in test/unit/openapi.test.ts.
     openApiDocument: async () => ({ openapi: '3.1.0' }),
+    // Stand-ins likewise: the site is built and checked in test/unit/docs-site.test.ts and test/browser/docs.test.ts.
+    docsPages: async () => ({ reference: '<!doctype html>', guides: { 'quick-start': '', idempotency: '', webhooks: '', 'test-cards': '', errors: '' } }),
+    docsAssets: async () => ({ 'docs.000000000000.css': { contentType: 'text/css; charset=utf-8', body: '' } }),
     vault: new EnvelopeVault(new FileKeyService(randomBytes(32)), { dataKeyMaxAgeMs: 60_000, dataKeyMaxUses: 1000 }),
     issuer: new SimulatedIssuer(randomBytes),
     ids: cryptoIds,
