@@ -33,7 +33,7 @@ type Scripted = { status: number; body?: unknown; headers?: Record<string, strin
 function scriptedFetch(script: Scripted[]): { fetch: FetchLike; sent: Sent[] } {
   const sent: Sent[] = [];
   const fetch: FetchLike = async (url, init) => {
-    sent.push({ method: init.method, url, headers: init.headers, body: init.body === undefined ? undefined : JSON.parse(init.body) });
+    sent.push({ method: init.method, url, headers: { ...init.headers }, body: init.body === undefined ? undefined : JSON.parse(init.body) });
     const next = script[Math.min(sent.length - 1, script.length - 1)]!;
     if (next instanceof Error) throw next;
     return new Response(next.body === undefined ? '' : JSON.stringify(next.body), { status: next.status, headers: { 'content-type': 'application/json', ...next.headers } });
