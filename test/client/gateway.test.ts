@@ -84,7 +84,7 @@ describe('the typed client against the local gateway', () => {
     await expect(paygate.paymentIntents.cancel(intent.id)).rejects.toMatchObject({ status: 409, code: 'invalid_state' });
   });
 
-  it('pages through 250 transactions with for await and toArray, each once, newest first', { timeout: 120_000 }, async () => {
+  it('pages through 250 transactions with for await and toArray, each once, newest first', { timeout: 240_000 }, async () => {
     const merchant = await onboardMerchant(gateway.url, 'Pagination');
     const client = new Paygate(merchant.apiKey, { baseUrl: gateway.url, fetch: contractFetch });
     const sold: string[] = [];

@@ -1,8 +1,8 @@
 /**
  * The compiled client as a merchant installs it: `@paygate/client` resolved through its package.json
  * `exports` (client/dist/, built by the test run's global setup), imported from a plain `.mjs` file
- * run with the machine's Node 20 (no TypeScript), against a real gateway; and its emitted `.d.ts`
- * types a TypeScript caller (tsc refuses a wrong call).
+ * run with the machine's Node 20 (no TypeScript), against a real gateway; its `paygate` command; and
+ * its emitted `.d.ts` typing a TypeScript caller (tsc refuses a wrong call).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -86,9 +86,29 @@ describe('the compiled @paygate/client package', () => {
     expect(out['transactions']).toEqual(['sale', 'capture', 'authorize']);
   });
 
+  it('has a `paygate` command: one client call per command, the answer as JSON, an error on stderr with exit code 1', { timeout: 60_000 }, async () => {
+    const cli = join(folder, 'node_modules', '@paygate', 'client', 'dist', 'cli.js');
+    const env = { PATH: process.env['PATH'] ?? '', PAYGATE_URL: gateway.url, PAYGATE_API_KEY: gateway.apiKey };
+    const paygate = (...args: string[]) => run(MACHINE_NODE, [cli, ...args], { cwd: folder, env });
+    const card = { number: '4242424242424242', exp_month: 12, exp_year: EXP_YEAR, cvv: '123' };
+    const sold = JSON.parse((await paygate('payments', 'sale', '--data', JSON.stringify({ amount: 4100, currency: 'USD', card }), '--idempotency-key', `cli-${Date.now()}`)).stdout) as { id: string; status: string };
+    expect(sold).toMatchObject({ id: expect.stringMatching(/^pay_/), status: 'captured' });
+    expect(JSON.parse((await paygate('payments', 'refund', sold.id, '--data', '{"amount":100}')).stdout)).toMatchObject({ status: 'partially_refunded', amount_refunded: 100 });
+    const listed = JSON.parse((await paygate('transactions', 'list', '--status', 'refunded', '--limit', '1', '--all')).stdout) as Array<{ payment_id: string }>;
+    expect(listed.map((t) => t.payment_id)).toContain(sold.id);
+    const declined = await paygate('payments', 'sale', '--data', JSON.stringify({ amount: 100, currency: 'USD', card: { ...card, number: '4000000000000002' } })).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(declined?.code).toBe(1);
+    expect(JSON.parse(declined!.stderr)).toMatchObject({ status: 402, error: { type: 'card_error', code: 'card_declined', decline_code: 'do_not_honor', payment_id: expect.stringMatching(/^pay_/) } });
+    const usage = await paygate('payments', 'nothing').then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(usage).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: paygate') });
+  });
+
   it('declares Node 18+, ships only dist, and types a TypeScript caller from its .d.ts (a wrong call does not compile)', { timeout: 60_000 }, async () => {
     const manifest = JSON.parse(readFileSync(join(REPO, 'client', 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ name: '@paygate/client', type: 'module', engines: { node: '>=18' }, types: './dist/index.d.ts', files: ['dist'] });
+    expect(manifest).toMatchObject({ name: '@paygate/client', type: 'module', engines: { node: '>=18' }, types: './dist/index.d.ts', files: ['dist'], bin: { paygate: './dist/cli.js' } });
     expect(existsSync(join(REPO, 'client', 'dist', 'index.d.ts'))).toBe(true);
     writeFileSync(join(folder, 'consumer.ts'), CONSUMER);
     writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, types: ['node'], skipLibCheck: false }, files: ['consumer.ts'] }));
