@@ -12,11 +12,14 @@
  * 2. The cost of a million authorizations (with an Idempotency-Key) at AWS on-demand list prices.
  * 3. Authorize throughput and latency at several concurrencies, against the gateway and against the
  *    bare store replaying the gateway's own DynamoDB requests for one authorize (fresh ids each time).
+ * 4. Lists of a merchant with 10,000 payments (copies of a real one, written aside): what a page of
+ *    each filter reads, which must follow `limit`, not the history.
  *
  *   npm run bench:operations -- --requests 400
  */
 import {
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -39,8 +42,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startGateway, type RunningGateway } from '../lib/local/gateway.ts';
+import { LOCAL_TABLE_NAME as TABLE_NAME, startGateway, type RunningGateway } from '../lib/local/gateway.ts';
+import { paymentListKeys } from '../shared/adapters/dynamodb/payment-records.ts';
 import { TABLE } from '../shared/adapters/dynamodb/table.ts';
+import type { Payment } from '../shared/domain/payment.ts';
 import type { Logger } from '../shared/logger.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' } } });
@@ -435,6 +440,9 @@ const BUDGETS = {
   change: { reads: 2, writes: 2, wcu: 10 },
   read: { reads: 2, writes: 1 },
   confirm: { reads: 3, writes: 2, wcu: 12 },
+  /** A page of a list: the key lookup and one query (a cursor: and its object), the rate limit. */
+  list: { reads: 2, writes: 1 },
+  listFrom: { reads: 3, writes: 1 },
 } satisfies Record<string, Budget>;
 
 interface Measured {
@@ -490,6 +498,74 @@ async function measureOperations(api: Api, publicApi: Api, recorder: StoreRecord
   await measure('create webhook endpoint', null, async () =>
     expectStatus(await api('POST', '/api/v1/webhook-endpoints', { url: 'https://shop.example/hooks' }), 201, 'create webhook endpoint'),
   );
+  return measured;
+}
+
+const LISTED_PAYMENTS = 10_000;
+const LIST_EMAILS = ['ana@example.com', 'bo@example.com', 'cy@example.com', 'di@example.com'];
+const LIST_STATUSES = ['authorized', 'captured', 'refunded', 'voided', 'failed'] as const;
+
+/**
+ * Gives the merchant of `sample` LISTED_PAYMENTS payments: copies of that real payment's item,
+ * each with its own id, time (a minute apart, older than the sample), status and email, and the
+ * list keys the store gives such a payment (written aside, unrecorded, 25 to a BatchWriteItem).
+ */
+async function seedPayments(side: DynamoDBClient, sampleId: string): Promise<void> {
+  const { Item: sample } = await side.send(new GetItemCommand({ TableName: TABLE_NAME, Key: { pk: { S: `PAYMENT#${sampleId}` }, sk: { S: 'PAYMENT' } } }));
+  if (!sample) throw new Error('the sample payment is not in the table');
+  const merchantId = sample['merchantId']!.S!;
+  const start = Date.now() - (LISTED_PAYMENTS + 10) * 60_000;
+  const items: Item[] = [];
+  for (let i = 0; i < LISTED_PAYMENTS; i++) {
+    const id = `pay_${freshLike('x'.repeat(24))}`;
+    const createdAt = new Date(start + i * 60_000).toISOString();
+    const status = LIST_STATUSES[i % LIST_STATUSES.length]!;
+    const email = LIST_EMAILS[i % LIST_EMAILS.length]!;
+    const listed = { id, merchantId, createdAt, status, customer: { email, name: null, phone: null } } as unknown as Payment;
+    const item: Item = { ...sample, pk: { S: `PAYMENT#${id}` }, id: { S: id }, createdAt: { S: createdAt }, updatedAt: { S: createdAt }, status: { S: status } };
+    item['customer'] = { M: { email: { S: email }, name: { NULL: true }, phone: { NULL: true } } };
+    for (const name of ['duepk', 'duesk', 'gsi3pk', 'gsi3sk']) delete item[name];
+    for (const [name, value] of Object.entries(paymentListKeys(listed))) item[name] = { S: String(value) };
+    items.push(item);
+  }
+  const batches: Item[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches.length) {
+        let unprocessed: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [TABLE_NAME]: batches[next++]!.map((item) => ({ PutRequest: { Item: item } })) };
+        while (unprocessed && Object.keys(unprocessed).length > 0) {
+          const out = await side.send(new BatchWriteItemCommand({ RequestItems: unprocessed }));
+          unprocessed = out.UnprocessedItems as typeof unprocessed;
+        }
+      }
+    }),
+  );
+}
+
+/** A page of each payment list of a merchant with LISTED_PAYMENTS payments: its requests and units. */
+async function measureLists(api: Api, recorder: StoreRecorder, side: DynamoDBClient): Promise<Measured[]> {
+  const sample = expectStatus(await api('POST', '/api/v1/payments/sale', { amount: 1500, currency: 'USD', card: VISA, customer: { email: LIST_EMAILS[0] } }), 201, 'sale');
+  await seedPayments(side, String(sample['id']));
+  const measured: Measured[] = [];
+  const measure = async (operation: string, budget: Budget, path: string): Promise<Json> => {
+    let page: Json = {};
+    const calls = await recorder.around(async () => {
+      page = expectStatus(await api('GET', path), 200, operation);
+    });
+    measured.push({ operation, calls, usage: usageOf(calls), budget });
+    return page;
+  };
+  const first = await measure(`list payments (${LISTED_PAYMENTS.toLocaleString('en')}), limit=10`, BUDGETS.list, '/api/v1/payments?limit=10');
+  const data = first['data'] as Json[];
+  await measure('  next page: starting_after', BUDGETS.listFrom, `/api/v1/payments?limit=10&starting_after=${String(data.at(-1)!['id'])}`);
+  await measure('  status=voided', BUDGETS.list, '/api/v1/payments?limit=10&status=voided');
+  await measure('  status=expired (none)', BUDGETS.list, '/api/v1/payments?limit=10&status=expired');
+  await measure('  customer_email', BUDGETS.list, `/api/v1/payments?limit=10&customer_email=${encodeURIComponent(LIST_EMAILS[2]!)}`);
+  const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+  await measure('  created[gte], created[lt]: one hour (60)', BUDGETS.list, `/api/v1/payments?limit=100&created%5Bgte%5D=${day}T00:00:00Z&created%5Blt%5D=${day}T01:00:00Z`);
+  await measure('  limit=100', BUDGETS.list, '/api/v1/payments?limit=100');
   return measured;
 }
 
@@ -692,8 +768,8 @@ function printMachine(): void {
   console.log('');
 }
 
-function printOperations(measured: Measured[]): void {
-  console.log('DynamoDB requests and capacity per operation (AWS on-demand billing, computed per item):');
+function printOperations(measured: Measured[], title = 'DynamoDB requests and capacity per operation (AWS on-demand billing, computed per item):'): void {
+  console.log(title);
   console.log('');
   const rows = measured.map(({ operation, usage, budget }) => [
     operation,
@@ -860,6 +936,10 @@ async function main(): Promise<void> {
     const { levels, authorizeMs } = await throughput(api, sideClient, sequenceTemplate(keyed.calls), durations);
     printThroughput(levels);
     printCost(keyed.usage, median(authorizeMs));
+    printOperations(
+      await measureLists(api, recorder, sideClient),
+      `Payment lists of a merchant with ${LISTED_PAYMENTS.toLocaleString('en')} payments (each filter a key condition: read units follow the page, not the history):`,
+    );
   } finally {
     await cleanUp();
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);

@@ -6,7 +6,7 @@ import type { ValidCard } from './domain/cards.ts';
 import type { IdKind } from './domain/ids.ts';
 import type { Currency } from './domain/money.ts';
 import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
-import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
+import type { Payment, PaymentPrecondition, PaymentStatus, Transaction, TransactionStatus } from './domain/payment.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
 import type { PaymentIntent } from './domain/intents.ts';
 
@@ -186,27 +186,39 @@ export interface IntentChange {
   expectedVersion: number;
 }
 
-export interface EventQuery {
-  type?: EventType | undefined;
-  limit: number;
-  offset: number;
-}
-
 /** Where a cursor points in a list: the object it names, by what sorts it (newest first). */
 export interface ListPosition {
   createdAt: string;
   id: string;
 }
 
-export interface DeliveryQuery {
+/** A page of a list, newest first (API.md, "Lists"): an offset or one cursor, within a creation range. */
+export interface ListQuery {
+  limit: number;
+  offset: number;
+  /** The page after this object (older ones), or before it (newer ones): `starting_after`, `ending_before`. */
+  startingAfter?: ListPosition | undefined;
+  endingBefore?: ListPosition | undefined;
+  /** Created at or after (`created[gte]`), before (`created[lt]`): ISO-8601 UTC. */
+  createdGte?: string | undefined;
+  createdLt?: string | undefined;
+}
+
+export interface EventQuery extends ListQuery {
+  type?: EventType | undefined;
+}
+
+/** One filter key at most besides the creation range: `status`, `customerEmail` or `paymentIntentId` (which takes the others too). */
+export interface PaymentQuery extends ListQuery {
+  status?: PaymentStatus | undefined;
+  customerEmail?: string | undefined;
+  paymentIntentId?: string | undefined;
+}
+
+export interface DeliveryQuery extends ListQuery {
   eventId?: string | undefined;
   endpointId?: string | undefined;
   status?: DeliveryStatus | undefined;
-  limit: number;
-  offset: number;
-  /** The page after this delivery (older ones), or before it (newer ones): `starting_after`, `ending_before`. */
-  startingAfter?: ListPosition | undefined;
-  endingBefore?: ListPosition | undefined;
 }
 
 /** The commit failed because the record changed since it was read. */
@@ -217,10 +229,8 @@ export class RecordChangedError extends Error {
   }
 }
 
-export interface TransactionQuery {
+export interface TransactionQuery extends ListQuery {
   status?: TransactionStatus | undefined;
-  limit: number;
-  offset: number;
 }
 
 export interface Page<T> {
@@ -263,6 +273,9 @@ export interface PaymentStore {
   getPayment(merchantId: string, paymentId: string): Promise<Payment | null>;
   getTransaction(merchantId: string, transactionId: string): Promise<Transaction | null>;
   listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>>;
+  listPayments(merchantId: string, query: PaymentQuery): Promise<Page<Payment>>;
+  /** Lists the payments and intents written before they were listed; answers how many; it scans, so only where the store may (0 once a marker says it ran through). */
+  adoptLegacyPaymentLists(): Promise<number>;
   /** Throws PaymentChangedError when the precondition no longer holds, IdempotencyLockLostError when the lock is gone. */
   commitPayment(commit: PaymentCommit): Promise<void>;
 }
@@ -281,6 +294,7 @@ export interface IntentStore {
   createIntent(intent: PaymentIntent, event: PaygateEvent, idempotency?: IdempotencyPart): Promise<void>;
   /** Merchant-scoped read; `merchantId` null for the public routes, where the client secret is the proof. */
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null>;
+  listIntents(merchantId: string, query: ListQuery): Promise<Page<PaymentIntent>>;
   /** Commits an intent change (and its events) alone; RecordChangedError if it changed meanwhile. */
   updateIntent(change: IntentChange, events: PaygateEvent[], idempotency?: IdempotencyPart): Promise<void>;
 }

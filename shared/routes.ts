@@ -35,13 +35,14 @@ export interface RouteSpec {
   probesStore?: true;
   /**
    * Table indexes only the functions that name them may query (every function of the table may
-   * query gsi1, gsi2 and `due`): `byEndpointStatus` (gsi3) serves the deliveries of an endpoint.
+   * query gsi1, gsi2 and `due`): `byParent` (gsi3) serves the deliveries of an endpoint and the
+   * payments of a customer email.
    */
   privateIndexes?: readonly PrivateIndex[];
 }
 
 /** The keys of shared/adapters/dynamodb/table.ts's TABLE.indexes that are open only to the routes naming them. */
-export type PrivateIndex = 'byEndpointStatus';
+export type PrivateIndex = 'byParent';
 
 export const ROUTES = {
   health: { method: 'GET', path: '/health', handler: 'health/get-health', auth: 'none', rateLimit: null, probesStore: true },
@@ -54,9 +55,11 @@ export const ROUTES = {
   capturePayment: { method: 'POST', path: '/api/v1/payments/{id}/capture', handler: 'payments/capture-payment', auth: 'api_key', rateLimit: 'payment' },
   voidPayment: { method: 'POST', path: '/api/v1/payments/{id}/void', handler: 'payments/void-payment', auth: 'api_key', rateLimit: 'payment' },
   refundPayment: { method: 'POST', path: '/api/v1/payments/{id}/refund', handler: 'payments/refund-payment', auth: 'api_key', rateLimit: 'payment' },
+  listPayments: { method: 'GET', path: '/api/v1/payments', handler: 'payments/list-payments', auth: 'api_key', rateLimit: 'payment', readsOnly: true, privateIndexes: ['byParent'] },
   getPayment: { method: 'GET', path: '/api/v1/payments/{id}', handler: 'payments/get-payment', auth: 'api_key', rateLimit: 'payment', readsOnly: true },
 
   createPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents', handler: 'intents/create-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
+  listPaymentIntents: { method: 'GET', path: '/api/v1/payment-intents', handler: 'intents/list-payment-intents', auth: 'api_key', rateLimit: 'payment', readsOnly: true },
   getPaymentIntent: { method: 'GET', path: '/api/v1/payment-intents/{id}', handler: 'intents/get-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'], readsOnly: true },
   cancelPaymentIntent: { method: 'POST', path: '/api/v1/payment-intents/{id}/cancel', handler: 'intents/cancel-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
   getPublicPaymentIntent: { method: 'GET', path: '/api/public/payment-intents/{id}', handler: 'intents/get-public-payment-intent', auth: 'client_secret', rateLimit: 'public', macs: ['client-secret'], readsOnly: true },
@@ -72,8 +75,12 @@ export const ROUTES = {
   listWebhookEndpoints: { method: 'GET', path: '/api/v1/webhook-endpoints', handler: 'webhooks/list-webhook-endpoints', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   deleteWebhookEndpoint: { method: 'DELETE', path: '/api/v1/webhook-endpoints/{id}', handler: 'webhooks/delete-webhook-endpoint', auth: 'api_key', rateLimit: 'transaction' },
   rotateWebhookSecret: { method: 'POST', path: '/api/v1/webhook-endpoints/{id}/rotate-secret', handler: 'webhooks/rotate-webhook-secret', auth: 'api_key', rateLimit: 'transaction', macs: ['webhook-secret'] },
-  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true, privateIndexes: ['byEndpointStatus'] },
+  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhook-deliveries', handler: 'webhooks/list-webhook-deliveries', auth: 'api_key', rateLimit: 'transaction', readsOnly: true, privateIndexes: ['byParent'] },
   retryWebhookDelivery: { method: 'POST', path: '/api/v1/webhook-deliveries/{id}/retry', handler: 'webhooks/retry-webhook-delivery', auth: 'api_key', rateLimit: 'transaction' },
+
+  // Test helpers (API.md, "Test helpers"): test keys only, `403 test_mode_only` on the live stage.
+  expirePaymentNow: { method: 'POST', path: '/api/v1/test_helpers/payments/{id}/expire', handler: 'test-helpers/expire-payment', auth: 'api_key', rateLimit: 'payment' },
+  expirePaymentIntentNow: { method: 'POST', path: '/api/v1/test_helpers/payment-intents/{id}/expire', handler: 'test-helpers/expire-payment-intent', auth: 'api_key', rateLimit: 'payment', macs: ['client-secret'] },
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 

@@ -1,7 +1,7 @@
 import { listDeliveries } from '../../shared/commands/webhooks.ts';
 import { deliveryView, listView } from '../../shared/domain/views.ts';
 import { defineEndpoint } from '../../shared/http/endpoint.ts';
-import { ListDeliveriesQuery } from '../../shared/http/schemas.ts';
+import { ListDeliveriesQuery, listRequest } from '../../shared/http/schemas.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { lambdaHandler } from '../../shared/runtime/aws.ts';
 
@@ -10,13 +10,10 @@ export const endpoint = defineEndpoint({
   query: ListDeliveriesQuery,
   run: async ({ query, merchantId, deps }) => {
     const page = await listDeliveries(deps, merchantId, {
+      ...listRequest(query),
       eventId: query.event_id,
       endpointId: query.endpoint_id,
       status: query.status,
-      limit: query.limit,
-      offset: query.offset,
-      startingAfter: query.starting_after,
-      endingBefore: query.ending_before,
     });
     return listView(page, query, deliveryView);
   },

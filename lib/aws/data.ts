@@ -28,7 +28,7 @@ export const COUNTER_KEYS: readonly string[] = ['RATE#*'];
 /** What a route that changes something adds: puts, deletes and condition checks (in its transactions, its idempotency claim and release). */
 export const WRITING_ROUTE_ACTIONS: readonly TableAction[] = [...READING_ROUTE_ACTIONS, 'PutItem', 'DeleteItem', 'ConditionCheckItem'];
 /** The indexes no function may query unless its route names them (`RouteSpec.privateIndexes`). */
-export const PRIVATE_INDEXES: readonly PrivateIndex[] = ['byEndpointStatus'];
+export const PRIVATE_INDEXES: readonly PrivateIndex[] = ['byParent'];
 
 /** The names of the indexes a function may query: every index but the private ones it is not given. */
 export function queryableIndexes(privateIndexes: readonly PrivateIndex[] = []): string[] {

@@ -217,6 +217,9 @@ async function startOnLockedDataDir(
     // And its deliveries get their keys by status, endpoint and event before any list is served (once: then a marker says done).
     const indexed = await deps.store.adoptLegacyDeliveries();
     if (indexed > 0) logger.log('info', 'indexed deliveries by status, endpoint and event', { indexed });
+    // And its payments and intents get their list keys (once as well).
+    const listed = await deps.store.adoptLegacyPaymentLists();
+    if (listed > 0) logger.log('info', 'listed payments and intents stored before their lists', { listed });
     const endpoints = await loadEndpoints(routes);
     const mounted: MountedRoute[] = routes.map((route) => ({ route, handler: buildHandler(endpoints.get(route)!, deps) }));
     const seeded = await seedTestMerchant(deps, dataDir, env['PAYGATE_API_KEY'] || undefined);

@@ -327,6 +327,8 @@ function pageOf<T extends z.ZodType>(item: T, name: string, example: unknown) {
 }
 
 export const TransactionListAnswer = pageOf(TransactionAnswer, 'Transaction', TRANSACTION_EXAMPLE);
+export const PaymentListAnswer = pageOf(PaymentAnswer, 'Payment', PAYMENT_EXAMPLE);
+export const PaymentIntentListAnswer = pageOf(PaymentIntentAnswer, 'PaymentIntent', { ...INTENT_EXAMPLE, client_secret: null });
 export const EventListAnswer = pageOf(EventAnswer, 'Event', EVENT_EXAMPLE);
 export const WebhookDeliveryListAnswer = pageOf(WebhookDeliveryAnswer, 'WebhookDelivery', DELIVERY_EXAMPLE);
 
@@ -394,6 +396,7 @@ export type ViewsMatchAnswers = [
   Same<ReturnType<typeof deliveryView>, z.output<typeof WebhookDeliveryAnswer>>,
   Same<Omit<ReturnType<typeof webhookEndpointView>, 'secret'>, Omit<z.output<typeof WebhookEndpointAnswer>, 'secret'>>,
   Same<List<ReturnType<typeof transactionView>>, z.output<typeof TransactionListAnswer>>,
+  Same<List<ReturnType<typeof paymentView>>, z.output<typeof PaymentListAnswer>>,
 ] extends true[]
   ? true
   : never;

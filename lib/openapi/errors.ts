@@ -32,6 +32,7 @@ const EXAMPLES = {
   fraudDeclined: errors.fraudDeclined(exampleId('payment')),
   intentExpired: errors.intentExpired(),
   maxAttemptsExceeded: errors.maxAttemptsExceeded(),
+  testModeOnly: errors.testModeOnly(),
   notFound: errors.notFound('payment'),
   routeNotFound: errors.routeNotFound('GET', '/api/v1/payment', { method: 'GET', path: '/api/v1/payments' }),
   methodNotAllowed: errors.methodNotAllowed('DELETE', '/api/v1/payments/{id}', ['GET']),

@@ -19,6 +19,8 @@ import {
   OpenApiDocumentAnswer,
   PaymentAnswer,
   PaymentIntentAnswer,
+  PaymentIntentListAnswer,
+  PaymentListAnswer,
   PublicPaymentIntentAnswer,
   RevokedApiKeyAnswer,
   TransactionAnswer,
@@ -37,6 +39,7 @@ export const TAGS = {
   Checkout: "What the checkout page (or your own page) calls from the customer's browser, with the intent's client secret.",
   Webhooks: 'Signed POSTs (Standard Webhooks) to your endpoints when something happens, retried until answered.',
   Events: 'Everything that happened to your payments and intents, as webhooks deliver it; kept 30 days.',
+  'Test helpers': 'Test mode only (a live stage answers `403 test_mode_only`): make what takes days happen now.',
   Operator: "The gateway operator's routes: merchants and their API keys.",
   Service: 'The service itself.',
 } as const;
@@ -77,10 +80,14 @@ const CLIENT_SECRET = `${exampleId('paymentIntent')}_secret_Z8xW2vB6nM0qL4kJ7hG1
 const CARD_ERRORS = ['invalid_card_number', 'invalid_expiry', 'invalid_cvv', 'card_declined', 'fraud_declined'];
 
 const idParameter = (what: string, example: string): Record<string, ParameterDoc> => ({ id: { description: `The ${what}'s id.`, example } });
-const PAGING: Record<string, ParameterDoc> = {
+/** What every list takes (API.md, "Lists"), its objects those of `example`'s kind. */
+const listParameters = (example: string): Record<string, ParameterDoc> => ({
   limit: { description: 'How many, 1 to 100 (default 10).', example: 10 },
-  offset: { description: 'How many to skip, newest first, at most 10,000 (default 0).', example: 0 },
-};
+  offset: { description: 'How many to skip, newest first, at most 10,000 (default 0); not with a cursor.', example: 0 },
+  ...cursors(example),
+  'created[gte]': { description: 'Only those created at or after this time (ISO-8601, with its offset).', example: '2026-12-01T00:00:00Z' },
+  'created[lt]': { description: 'Only those created before this time (ISO-8601, with its offset).', example: '2026-12-08T00:00:00Z' },
+});
 /** A list's cursors (API.md, "Lists"): one at a time, and not with an offset. */
 const cursors = (example: string): Record<string, ParameterDoc> => ({
   starting_after: { description: "The page after this object (the previous page's last `id`): the next older ones.", example },
@@ -146,6 +153,19 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     requestExample: { amount: 2500, reason: 'One item returned' },
     parameters: idParameter('payment', exampleId('payment')),
   },
+  listPayments: {
+    summary: 'List payments',
+    description:
+      'Newest first; filter by `status`, `customer_email` or `payment_intent` (each served by an index: `status` with `customer_email` only within a `payment_intent`), and by creation time.',
+    tag: 'Payments',
+    answer: PaymentListAnswer,
+    parameters: {
+      status: { description: 'Only payments of this status.', example: 'captured' },
+      customer_email: { description: "Only payments of this customer email (case-insensitive).", example: 'jane@example.com' },
+      payment_intent: { description: 'Only the payments this intent made (its declined attempts too).', example: exampleId('paymentIntent') },
+      ...listParameters(exampleId('payment')),
+    },
+  },
   getPayment: { summary: 'Retrieve a payment', tag: 'Payments', answer: PaymentAnswer, parameters: idParameter('payment', exampleId('payment')) },
 
   createPaymentIntent: {
@@ -154,6 +174,13 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     tag: 'Payment intents',
     answer: PaymentIntentAnswer,
     requestExample: { amount: 5000, currency: 'EUR', success_url: 'https://shop.example.com/thanks', cancel_url: 'https://shop.example.com/cart', order_id: 'order-7', description: 'Two tickets' },
+  },
+  listPaymentIntents: {
+    summary: 'List payment intents',
+    description: 'Newest first, by creation time; without their client secrets (`null`): retrieve an intent for its own.',
+    tag: 'Payment intents',
+    answer: PaymentIntentListAnswer,
+    parameters: listParameters(exampleId('paymentIntent')),
   },
   getPaymentIntent: { summary: 'Retrieve a payment intent', tag: 'Payment intents', answer: PaymentIntentAnswer, parameters: idParameter('payment intent', exampleId('paymentIntent')) },
   cancelPaymentIntent: {
@@ -208,7 +235,7 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     description: 'Newest first; filter by `status`.',
     tag: 'Transactions',
     answer: TransactionListAnswer,
-    parameters: { status: { description: 'Only transactions of this status.', example: 'captured' }, ...PAGING },
+    parameters: { status: { description: 'Only transactions of this status.', example: 'captured' }, ...listParameters(exampleId('transaction')) },
   },
 
   createWebhookEndpoint: {
@@ -242,24 +269,40 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
       event_id: { description: "Only this event's deliveries.", example: exampleId('event') },
       endpoint_id: { description: "Only this endpoint's deliveries.", example: exampleId('webhookEndpoint') },
       status: { description: 'Only deliveries of this status.', example: 'failed' },
-      ...PAGING,
-      ...cursors(exampleId('webhookDelivery')),
+      ...listParameters(exampleId('webhookDelivery')),
     },
   },
   retryWebhookDelivery: {
     summary: 'Retry a webhook delivery',
-    description: 'One more attempt of a failed or expired delivery, now.',
+    description: 'One more attempt of a failed or expired delivery, now. With a test key, a pending delivery too: its next attempt happens now instead of at its scheduled time.',
     tag: 'Webhooks',
     answer: WebhookDeliveryAnswer,
     errors: ['invalid_state'],
     parameters: idParameter('webhook delivery', exampleId('webhookDelivery')),
+  },
+
+  expirePaymentNow: {
+    summary: 'Expire an authorization now',
+    description: 'The authorization expires now, exactly as the 7-day job would expire it: transaction `expire`, event `payment.expired`.',
+    tag: 'Test helpers',
+    answer: PaymentAnswer,
+    errors: ['invalid_state', 'test_mode_only'],
+    parameters: idParameter('payment', exampleId('payment')),
+  },
+  expirePaymentIntentNow: {
+    summary: 'Expire a payment intent now',
+    description: 'The intent expires now (its `expires_at` becomes now): its checkout link stops working.',
+    tag: 'Test helpers',
+    answer: PaymentIntentAnswer,
+    errors: ['already_completed', 'invalid_state', 'test_mode_only'],
+    parameters: idParameter('payment intent', exampleId('paymentIntent')),
   },
   listEvents: {
     summary: 'List events',
     description: 'Newest first; filter by `type`.',
     tag: 'Events',
     answer: EventListAnswer,
-    parameters: { type: { description: 'Only events of this type.', example: 'payment.captured' }, ...PAGING },
+    parameters: { type: { description: 'Only events of this type.', example: 'payment.captured' }, ...listParameters(exampleId('event')) },
   },
   getEvent: { summary: 'Retrieve an event', tag: 'Events', answer: EventAnswer, parameters: idParameter('event', exampleId('event')) },
 

@@ -13,9 +13,10 @@ import type { Currency } from '../domain/money.ts';
 import { isLoopbackUrl } from '../domain/webhooks.ts';
 import { intentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { RecordChangedError, type IdempotentAnswer } from '../ports.ts';
+import { RecordChangedError, type IdempotentAnswer, type ListQuery, type Page } from '../ports.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import { announce } from './outbox.ts';
-import { createPayment, type IntentSettlement } from './payments.ts';
+import { assertTestMode, createPayment, type IntentSettlement } from './payments.ts';
 
 /** A confirmation holds the intent this long at most (a crashed confirm frees it after). */
 const CONFIRMATION_HOLD_MS = 60_000;
@@ -108,6 +109,11 @@ export async function getIntent(deps: Dependencies, merchantId: string, intentId
   return intent;
 }
 
+/** A page of the merchant's intents (a cursor names one of them). */
+export async function listIntents(deps: Dependencies, merchantId: string, request: ListRequest<ListQuery>): Promise<Page<PaymentIntent>> {
+  return deps.store.listIntents(merchantId, await positioned(request, (id) => deps.store.getIntent(merchantId, id), 'payment intent'));
+}
+
 /** The public read: only with the intent's client secret. */
 export async function getPublicIntent(deps: Dependencies, intentId: string, clientSecret: string | undefined) {
   const intent = await deps.store.getIntent(null, intentId);
@@ -130,6 +136,26 @@ export async function cancelIntent(deps: Dependencies, merchantId: string, inten
   const event = announce(deps, merchantId, 'payment_intent.canceled', intentView(next, now, null, deps.settings.publicUrl), next.version, now);
   try {
     await deps.store.updateIntent({ next, expectedVersion: intent.version }, [event], idempotency && (await idempotency.partFor(next)));
+  } catch (error) {
+    if (error instanceof RecordChangedError) throw errors.busy('The payment intent changed meanwhile; read it again.');
+    throw error;
+  }
+  return next;
+}
+
+/** The test helper: the intent expires now (its `expires_at` becomes now), as it would have at `expires_at`. */
+export async function expireIntentNow(deps: Dependencies, merchantId: string, intentId: string, idempotency?: IdempotentAnswer): Promise<PaymentIntent> {
+  assertTestMode(deps);
+  const intent = await getIntent(deps, merchantId, intentId);
+  const now = deps.clock.now();
+  const status = effectiveIntentStatus(intent, now);
+  if (status === 'succeeded') throw errors.alreadyCompleted();
+  if (status !== 'created') throw errors.invalidState(`A ${status} payment intent cannot expire.`);
+  if (intent.confirmingUntil && Date.parse(intent.confirmingUntil) > now.getTime()) throw errors.busy('The customer is paying this intent right now.');
+  const at = now.toISOString();
+  const next: PaymentIntent = { ...intent, status: 'expired', expiresAt: at, confirmingUntil: null, updatedAt: at, version: intent.version + 1 };
+  try {
+    await deps.store.updateIntent({ next, expectedVersion: intent.version }, [], idempotency && (await idempotency.partFor(next)));
   } catch (error) {
     if (error instanceof RecordChangedError) throw errors.busy('The payment intent changed meanwhile; read it again.');
     throw error;
@@ -193,6 +219,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
         ...held,
         status: succeeded ? 'succeeded' : attempts >= held.maxAttempts ? 'failed' : 'created',
         paymentId: succeeded ? payment.id : held.paymentId,
+        paymentIds: [...(held.paymentIds ?? []), payment.id],
         customerEmail,
         attempts,
         lastPaymentError: decline

@@ -15,7 +15,8 @@ import {
 import { paymentView } from '../domain/views.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { announce, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
-import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse } from '../ports.ts';
+import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse, type Page, type PaymentQuery } from '../ports.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import type { PaygateEvent } from '../domain/events.ts';
 
 export interface NewPayment {
@@ -173,8 +174,33 @@ export async function refundPayment(
  * Expires an uncaptured authorization whose time has come; does nothing if it was captured,
  * voided or already expired meanwhile (the commit's precondition settles a race with a capture).
  */
+/** The test helper: the authorization expires now, exactly as the 7-day job would expire it (transaction `expire`, event `payment.expired`). */
+export async function expireAuthorizationNow(deps: Dependencies, merchantId: string, paymentId: string, idempotency?: IdempotentAnswer): Promise<Payment> {
+  assertTestMode(deps);
+  return changePayment(
+    deps,
+    merchantId,
+    paymentId,
+    (p, now) => {
+      if (p.status !== 'authorized') throw errors.invalidState(`Only an authorized payment can expire; this one is ${p.status}.`);
+      return decideExpiry(p, now, { early: true });
+    },
+    idempotency,
+  );
+}
+
+/** Test helpers answer only where test keys are issued (a live stage: `403 test_mode_only`). */
+export function assertTestMode(deps: Dependencies): void {
+  if (deps.settings.apiKeyPrefix !== 'sk_test_') throw errors.testModeOnly();
+}
+
 export async function expireAuthorization(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {
   return changePayment(deps, merchantId, paymentId, (p, now) => decideExpiry(p, now), undefined);
+}
+
+/** A page of the merchant's payments (a cursor names one of them). */
+export async function listPayments(deps: Dependencies, merchantId: string, request: ListRequest<PaymentQuery>): Promise<Page<Payment>> {
+  return deps.store.listPayments(merchantId, await positioned(request, (id) => deps.store.getPayment(merchantId, id), 'payment'));
 }
 
 export async function getPayment(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {

@@ -1,7 +1,8 @@
 import { errors } from '../domain/errors.ts';
-import type { Transaction, TransactionStatus } from '../domain/payment.ts';
+import type { Transaction } from '../domain/payment.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { Page } from '../ports.ts';
+import type { Page, TransactionQuery } from '../ports.ts';
+import { positioned, type ListRequest } from './lists.ts';
 
 export async function getTransaction(deps: Dependencies, merchantId: string, transactionId: string): Promise<Transaction> {
   const transaction = await deps.store.getTransaction(merchantId, transactionId);
@@ -9,10 +10,6 @@ export async function getTransaction(deps: Dependencies, merchantId: string, tra
   return transaction;
 }
 
-export function listTransactions(
-  deps: Dependencies,
-  merchantId: string,
-  query: { status?: TransactionStatus | undefined; limit: number; offset: number },
-): Promise<Page<Transaction>> {
-  return deps.store.listTransactions(merchantId, query);
+export async function listTransactions(deps: Dependencies, merchantId: string, request: ListRequest<TransactionQuery>): Promise<Page<Transaction>> {
+  return deps.store.listTransactions(merchantId, await positioned(request, (id) => deps.store.getTransaction(merchantId, id), 'transaction'));
 }

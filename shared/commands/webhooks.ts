@@ -13,8 +13,9 @@ import {
 } from '../domain/webhooks.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { redact } from '../logger.ts';
-import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type ListPosition, type Page } from '../ports.ts';
+import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type Page } from '../ports.ts';
 import { formatWebhookSecret, signWebhook } from '../webhooks/signing.ts';
+import { positioned, type ListRequest } from './lists.ts';
 import { dueWork } from './outbox.ts';
 
 /** As Stripe: a bounded number of endpoints per merchant. */
@@ -110,39 +111,28 @@ export async function getEvent(deps: Dependencies, merchantId: string, eventId: 
   return event;
 }
 
-export function listEvents(deps: Dependencies, merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
-  return deps.store.listEvents(merchantId, query);
+export async function listEvents(deps: Dependencies, merchantId: string, request: ListRequest<EventQuery>): Promise<Page<PaygateEvent>> {
+  return deps.store.listEvents(merchantId, await positioned(request, (id) => deps.store.getEvent(merchantId, id), 'event'));
 }
 
 /** A page of the merchant's deliveries; a cursor names one of its deliveries, which says where the page starts. */
-export async function listDeliveries(
-  deps: Dependencies,
-  merchantId: string,
-  query: Omit<DeliveryQuery, 'startingAfter' | 'endingBefore'> & { startingAfter?: string | undefined; endingBefore?: string | undefined },
-): Promise<Page<WebhookDelivery>> {
-  const { startingAfter, endingBefore, ...rest } = query;
-  const positionOf = async (deliveryId: string | undefined, param: string): Promise<ListPosition | undefined> => {
-    if (deliveryId === undefined) return undefined;
-    const cursor = await deps.store.getDelivery(merchantId, deliveryId);
-    if (!cursor) throw errors.validation(`No such webhook delivery to page from: ${deliveryId}.`, param);
-    return { createdAt: cursor.createdAt, id: cursor.id };
-  };
-  return deps.store.listDeliveries(merchantId, {
-    ...rest,
-    startingAfter: await positionOf(startingAfter, 'starting_after'),
-    endingBefore: await positionOf(endingBefore, 'ending_before'),
-  });
+export async function listDeliveries(deps: Dependencies, merchantId: string, request: ListRequest<DeliveryQuery>): Promise<Page<WebhookDelivery>> {
+  return deps.store.listDeliveries(merchantId, await positioned(request, (id) => deps.store.getDelivery(merchantId, id), 'webhook delivery'));
 }
 
 /** A new attempt now for a delivery that failed or expired; one attempt, no further schedule. */
 export async function retryDelivery(deps: Dependencies, merchantId: string, deliveryId: string, idempotency?: IdempotentAnswer): Promise<WebhookDelivery> {
   const delivery = await deps.store.getDelivery(merchantId, deliveryId);
   if (!delivery) throw errors.notFound('webhook delivery');
-  if (delivery.status !== 'failed' && delivery.status !== 'expired') {
-    throw errors.invalidState(`A ${delivery.status} delivery cannot be retried; only failed or expired ones can.`);
+  // A pending delivery's next attempt may be brought forward in test mode only (API.md, "Test helpers"): its schedule goes on from there.
+  const bringForward = delivery.status === 'pending' && deps.settings.apiKeyPrefix === 'sk_test_';
+  if (delivery.status !== 'failed' && delivery.status !== 'expired' && !bringForward) {
+    throw errors.invalidState(`A ${delivery.status} delivery cannot be retried; only failed or expired ones can${delivery.status === 'pending' ? ' (and, with a test key, pending ones)' : ''}.`);
   }
   const now = deps.clock.now();
-  const next: WebhookDelivery = { ...delivery, status: 'pending', manual: true, nextAttemptAt: now.toISOString(), version: delivery.version + 1 };
+  const next: WebhookDelivery = bringForward
+    ? { ...delivery, nextAttemptAt: now.toISOString(), version: delivery.version + 1 }
+    : { ...delivery, status: 'pending', manual: true, nextAttemptAt: now.toISOString(), version: delivery.version + 1 };
   try {
     await deps.store.saveDelivery(next, dueWork(deps, 'deliver_webhook', delivery.id, merchantId, now), idempotency && (await idempotency.partFor(next)));
   } catch (error) {
@@ -194,6 +184,8 @@ export async function deliverWebhook(deps: Dependencies, work: DueWork): Promise
   const delivery = await deps.store.getDelivery(work.merchantId, work.ref);
   if (!delivery || delivery.status !== 'pending') return;
   const now = deps.clock.now();
+  // Work for an attempt the delivery no longer has (one brought forward has its own, due earlier): the due one is scheduled.
+  if (delivery.nextAttemptAt !== null && Date.parse(delivery.nextAttemptAt) > Date.parse(work.runAt)) return;
   const [event, endpoint] = await Promise.all([
     deps.store.getEvent(delivery.merchantId, delivery.eventId),
     deps.store.getWebhookEndpoint(delivery.merchantId, delivery.endpointId),

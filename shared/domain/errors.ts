@@ -126,6 +126,8 @@ export const errors = {
   intentExpired: () => new ApiError(410, 'invalid_request_error', 'intent_expired', 'This payment intent has expired. Ask the merchant for a new checkout link.'),
   maxAttemptsExceeded: () =>
     new ApiError(410, 'invalid_request_error', 'max_attempts_exceeded', 'Too many failed payment attempts for this payment intent.'),
+  testModeOnly: () =>
+    new ApiError(403, 'invalid_request_error', 'test_mode_only', 'Test helpers take a test key (sk_test_...): this gateway issues live keys.'),
   notFound: (what: string) => new ApiError(404, 'invalid_request_error', 'resource_not_found', `No such ${what}.`),
   /** No route has this path: the message names what was asked and, when one is close, the route meant. */
   routeNotFound: (method: string, path: string, nearest?: { method: string; path: string } | null) =>

@@ -26,6 +26,8 @@ export interface PaymentIntent {
   customerEmail: string | null;
   metadata: Record<string, string>;
   paymentId: string | null;
+  /** Every payment the intent made, in order (at most `maxAttempts`): what lists them. Absent on intents stored before it was kept. */
+  paymentIds?: string[];
   attempts: number;
   maxAttempts: number;
   lastPaymentError: PaymentError | null;

@@ -233,8 +233,9 @@ export function decideRefund(
 }
 
 /** Expiry: an uncaptured authorization past `expires_at` becomes `expired`; anything else is left alone. */
-export function decideExpiry(payment: Payment, now: Date): PaymentTransition | null {
-  if (payment.status !== 'authorized' || !isAuthorizationExpired(payment, now)) return null;
+/** `early`: the test helper's expiry, now, as the job would do it at `expires_at` (API.md, "Test helpers"). */
+export function decideExpiry(payment: Payment, now: Date, options: { early?: boolean } = {}): PaymentTransition | null {
+  if (payment.status !== 'authorized' || (!options.early && !isAuthorizationExpired(payment, now))) return null;
   const at = now.toISOString();
   return {
     next: { ...payment, status: 'expired', amountCapturable: 0, updatedAt: at, version: payment.version + 1 },

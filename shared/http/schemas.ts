@@ -4,7 +4,7 @@
  * rules in shared/domain/cards.ts.
  */
 import * as z from 'zod';
-import { TRANSACTION_STATUSES } from '../domain/payment.ts';
+import { PAYMENT_STATUSES, TRANSACTION_STATUSES } from '../domain/payment.ts';
 import { MAX_AMOUNT, MIN_AMOUNT, SUPPORTED_CURRENCIES } from '../domain/money.ts';
 import { idPattern } from '../domain/ids.ts';
 import { containsCardNumber } from '../domain/cards.ts';
@@ -87,7 +87,6 @@ const Paging = {
   offset: z.coerce.number().int().min(0).max(MAX_LIST_OFFSET).default(0),
 };
 
-export const ListTransactionsQuery = z.strictObject({ status: z.enum(TRANSACTION_STATUSES).optional(), ...Paging });
 
 /** https, or http on localhost/127.0.0.1 for testing (API.md). */
 export const CallbackUrl = z
@@ -112,15 +111,39 @@ export const WebhookEndpointIdParams = idParam('webhookEndpoint');
 export const DeliveryIdParams = idParam('webhookDelivery');
 export const EventIdParams = idParam('event');
 
-export const ListEventsQuery = z.strictObject({ type: z.enum(EVENT_TYPES).optional(), ...Paging });
-
-/** API.md, "Lists": a page after or before an object of the list, by its id; one cursor at a time, and not with an offset. */
-const cursorsOf = (kind: Parameters<typeof idPattern>[0]) => ({
-  starting_after: z.string().regex(idPattern(kind)).optional(),
-  ending_before: z.string().regex(idPattern(kind)).optional(),
+/**
+ * A bound of a list's creation range: an ISO-8601 time with its offset (`Z` or `+01:00`), kept as
+ * UTC. Times are stored to the millisecond, so a finer bound is rounded up to the next one: what
+ * is at or after (before) it is then exactly what is at or after (before) the rounded bound.
+ */
+const CreatedBound = z.iso.datetime({ offset: true }).transform((time) => {
+  const finerThanMs = /[1-9]/.test(/\.\d{3}(\d*)/.exec(time)?.[1] ?? '');
+  return new Date(Date.parse(time) + (finerThanMs ? 1 : 0)).toISOString();
 });
 
-function oneWayToPage(query: { offset: number; starting_after?: string | undefined; ending_before?: string | undefined }, ctx: z.RefinementCtx): void {
+/**
+ * API.md, "Lists": what every list takes, the objects of the list being of `kind`: how many, a page
+ * after or before one of them by its id (one cursor at a time, and not with an offset), and a
+ * creation range (`created[gte]`, `created[lt]`).
+ */
+const listOf = (kind: Parameters<typeof idPattern>[0]) => ({
+  ...Paging,
+  starting_after: z.string().regex(idPattern(kind)).optional(),
+  ending_before: z.string().regex(idPattern(kind)).optional(),
+  'created[gte]': CreatedBound.optional(),
+  'created[lt]': CreatedBound.optional(),
+});
+
+interface ListParams {
+  limit: number;
+  offset: number;
+  starting_after?: string | undefined;
+  ending_before?: string | undefined;
+  'created[gte]'?: string | undefined;
+  'created[lt]'?: string | undefined;
+}
+
+function oneWayToPage(query: ListParams, ctx: z.RefinementCtx): void {
   if (query.starting_after !== undefined && query.ending_before !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['ending_before'], message: 'give starting_after or ending_before, not both' });
   } else if ((query.starting_after !== undefined || query.ending_before !== undefined) && query.offset > 0) {
@@ -128,15 +151,47 @@ function oneWayToPage(query: { offset: number; starting_after?: string | undefin
   }
 }
 
+/** A list query's paging and range, in the commands' words. */
+export function listRequest(query: ListParams) {
+  return {
+    limit: query.limit,
+    offset: query.offset,
+    startingAfter: query.starting_after,
+    endingBefore: query.ending_before,
+    createdGte: query['created[gte]'],
+    createdLt: query['created[lt]'],
+  };
+}
+
+export const ListTransactionsQuery = z.strictObject({ status: z.enum(TRANSACTION_STATUSES).optional(), ...listOf('transaction') }).superRefine(oneWayToPage);
+
+export const ListEventsQuery = z.strictObject({ type: z.enum(EVENT_TYPES).optional(), ...listOf('event') }).superRefine(oneWayToPage);
+
 export const ListDeliveriesQuery = z
   .strictObject({
     event_id: z.string().regex(idPattern('event')).optional(),
     endpoint_id: z.string().regex(idPattern('webhookEndpoint')).optional(),
     status: z.enum(DELIVERY_STATUSES).optional(),
-    ...Paging,
-    ...cursorsOf('webhookDelivery'),
+    ...listOf('webhookDelivery'),
   })
   .superRefine(oneWayToPage);
+
+/** `status` and `customer_email` each key a list of their own; together only within an intent's payments, which `payment_intent` bounds. */
+export const ListPaymentsQuery = z
+  .strictObject({
+    status: z.enum(PAYMENT_STATUSES).optional(),
+    customer_email: Email.optional(),
+    payment_intent: z.string().regex(idPattern('paymentIntent')).optional(),
+    ...listOf('payment'),
+  })
+  .superRefine((query, ctx) => {
+    oneWayToPage(query, ctx);
+    if (query.status !== undefined && query.customer_email !== undefined && query.payment_intent === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['customer_email'], message: 'customer_email cannot be combined with status (list one, or add payment_intent)' });
+    }
+  });
+
+export const ListPaymentIntentsQuery = z.strictObject(listOf('paymentIntent')).superRefine(oneWayToPage);
 
 export const CreatePaymentIntentBody = z.strictObject({
   amount: Amount,

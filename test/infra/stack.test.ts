@@ -374,18 +374,18 @@ describe('the permissions of each function', () => {
     }
   });
 
-  it('names the indexes a function may query; only the delivery list may query gsi3 (the deliveries of an endpoint)', () => {
+  it('names the indexes a function may query; only the delivery and payment lists may query gsi3 (the deliveries of an endpoint, the payments of an email)', () => {
     const indexArn = (name: string) => ({ 'Fn::Join': ['', [arnOf(tableId()), `/index/${name}`]] });
     const open = [TABLE.indexes.byMerchant.name, TABLE.indexes.byMerchantStatus.name, TABLE.indexes.due.name];
     const roles: [string, string, boolean][] = [
-      ...ROUTE_ENTRIES.filter(([, route]) => usesTable(route)).map(([name]): [string, string, boolean] => [name, roleId(name), name === 'listWebhookDeliveries']),
+      ...ROUTE_ENTRIES.filter(([, route]) => usesTable(route)).map(([name]): [string, string, boolean] => [name, roleId(name), name === 'listWebhookDeliveries' || name === 'listPayments']),
       ['runWork', logicalId(synth.stack.outbox.worker.role), false],
       ['sweepWork', logicalId(synth.stack.outbox.sweeper.role), false],
     ];
     for (const [name, role, mayQueryEndpointIndex] of roles) {
       const onTable = statementsOfRole(synth.template, role).filter((s) => actionsOf(s).includes('dynamodb:Query'));
       expect(onTable, name).toHaveLength(1);
-      const expected = [arnOf(tableId()), ...open.map(indexArn), ...(mayQueryEndpointIndex ? [indexArn(TABLE.indexes.byEndpointStatus.name)] : [])];
+      const expected = [arnOf(tableId()), ...open.map(indexArn), ...(mayQueryEndpointIndex ? [indexArn(TABLE.indexes.byParent.name)] : [])];
       expect(resourcesOf(onTable[0]!), name).toEqual(expected);
     }
   });

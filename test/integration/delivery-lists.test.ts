@@ -277,7 +277,7 @@ describe('deliveries written before their keys by status, endpoint and event', (
   async function legacyTable(): Promise<{ tableName: string; merchantId: string; endpointId: string; old: WebhookDelivery[] }> {
     const tableName = `paygate-legacy-${randomUUID()}`;
     const legacy = createTableInput(tableName);
-    legacy.GlobalSecondaryIndexes = legacy.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== TABLE.indexes.byEndpointStatus.name);
+    legacy.GlobalSecondaryIndexes = legacy.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== TABLE.indexes.byParent.name);
     legacy.AttributeDefinitions = legacy.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('gsi3'));
     await client().send(new CreateTableCommand(legacy));
     const merchantId = cryptoIds.next('merchant');
@@ -351,7 +351,7 @@ describe('deliveries written before their keys by status, endpoint and event', (
     const { tableName, merchantId, old } = await legacyTable();
     await ensureTable(client(), tableName);
     const run = promisify(execFile);
-    const { stdout } = await run(process.execPath, ['bin/adopt-legacy-deliveries.ts', '--table', tableName], {
+    const { stdout } = await run(process.execPath, ['bin/adopt-legacy-lists.ts', '--table', tableName], {
       env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'), AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: own.accessKeyId, AWS_SECRET_ACCESS_KEY: own.secretAccessKey },
     });
     expect(stdout).toContain(`${tableName}: 3 deliveries keyed`);

@@ -68,6 +68,15 @@ const CASES: Partial<Record<RouteName, () => Promise<{ path: string; params?: Re
     const { id } = JSON.parse(answer.body) as { id: string };
     return { path: `/api/v1/payment-intents/${id}/cancel`, params: { id }, body: {} };
   },
+  expirePaymentNow: async () => {
+    const { id } = await createPayment(deps, merchantId, newPayment());
+    return { path: `/api/v1/test_helpers/payments/${id}/expire`, params: { id }, body: {} };
+  },
+  expirePaymentIntentNow: async () => {
+    const answer = await call('createPaymentIntent', { path: '/api/v1/payment-intents', body: { amount: 2500, currency: 'USD', success_url: 'https://shop.example/done' } }, deps);
+    const { id } = JSON.parse(answer.body) as { id: string };
+    return { path: `/api/v1/test_helpers/payment-intents/${id}/expire`, params: { id }, body: {} };
+  },
   createWebhookEndpoint: async () => ({ path: '/api/v1/webhook-endpoints', body: { url: 'https://shop.example/hooks' } }),
   rotateWebhookSecret: async () => {
     const answer = await call('createWebhookEndpoint', { path: '/api/v1/webhook-endpoints', body: { url: 'https://shop.example/rotated' } }, deps);

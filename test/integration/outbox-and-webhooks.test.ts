@@ -217,6 +217,46 @@ describe('webhook delivery', () => {
     await expect(retryDelivery(deps, merchantId, id)).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
+  it('brings a pending delivery’s attempt forward (test mode): one attempt now, and the work of the old schedule makes none', async () => {
+    const { endpoint } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
+    receiver.statuses = [500, 500, 500];
+    await createPayment(deps, merchantId, newPayment());
+    await drain();
+    const event = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items[0]!;
+    const id = deliveryId(event.id, endpoint.id);
+    expect(await deps.store.getDelivery(merchantId, id)).toMatchObject({ status: 'pending', attempts: 1 });
+
+    step();
+    await retryDelivery(deps, merchantId, id);
+    await drain();
+    const brought = await deps.store.getDelivery(merchantId, id);
+    expect(brought).toMatchObject({ status: 'pending', attempts: 2, manual: false });
+    expect(receiver.received).toHaveLength(2);
+
+    // Past the first schedule's attempt (5 min), before the new one's (15 min after the brought-forward attempt).
+    deps.clock.advance(301_000);
+    await drain();
+    expect(receiver.received).toHaveLength(2);
+    expect(await deps.store.getDelivery(merchantId, id)).toMatchObject({ attempts: 2, nextAttemptAt: brought!.nextAttemptAt });
+    deps.clock.advance(900_000);
+    await drain();
+    expect(receiver.received).toHaveLength(3);
+  });
+
+  it('does not bring a pending delivery forward with a live key', async () => {
+    const { endpoint } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
+    receiver.statuses = [500];
+    await createPayment(deps, merchantId, newPayment());
+    await drain();
+    const event = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items[0]!;
+    deps.settings.apiKeyPrefix = 'sk_live_';
+    try {
+      await expect(retryDelivery(deps, merchantId, deliveryId(event.id, endpoint.id))).rejects.toMatchObject({ code: 'invalid_state' });
+    } finally {
+      deps.settings.apiKeyPrefix = 'sk_test_';
+    }
+  });
+
   it('expires a delivery whose next attempt would come after the event’s 24 hours', async () => {
     deps.settings.webhookRetryDelaysSeconds = [3600, 86_400];
     try {

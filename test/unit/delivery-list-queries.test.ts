@@ -85,9 +85,9 @@ describe('the delivery lists', () => {
     const [input] = await queriesOf({ status: 'failed', startingAfter: CURSOR });
     expect(input).toMatchObject({
       IndexName: 'gsi2',
-      KeyConditionExpression: '#pk = :pk AND #sk < :cursor',
+      KeyConditionExpression: '#pk = :pk AND #sk < :upper',
       ExpressionAttributeNames: { '#pk': 'gsi2pk', '#sk': 'gsi2sk' },
-      ExpressionAttributeValues: { ':pk': `MERCHANT#${M}#DELIVERY#failed`, ':cursor': `${CURSOR.createdAt}#${CURSOR.id}` },
+      ExpressionAttributeValues: { ':pk': `MERCHANT#${M}#DELIVERY#failed`, ':upper': `${CURSOR.createdAt}#${CURSOR.id}` },
       ScanIndexForward: false,
     });
     expect(input!.FilterExpression).toBeUndefined();
@@ -97,8 +97,8 @@ describe('the delivery lists', () => {
     const [input] = await queriesOf({ endpointId: E, status: 'succeeded', endingBefore: CURSOR });
     expect(input).toMatchObject({
       IndexName: 'gsi3',
-      KeyConditionExpression: '#pk = :pk AND #sk > :cursor',
-      ExpressionAttributeValues: { ':cursor': `${CURSOR.createdAt}#${CURSOR.id}` },
+      KeyConditionExpression: '#pk = :pk AND #sk > :lower',
+      ExpressionAttributeValues: { ':lower': `${CURSOR.createdAt}#${CURSOR.id}` },
       ScanIndexForward: true,
     });
     expect(input!.FilterExpression).toBeUndefined();

@@ -140,6 +140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments
+         * @description Newest first; filter by `status`, `customer_email` or `payment_intent` (each served by an index: `status` with `customer_email` only within a `payment_intent`), and by creation time.
+         */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/{id}": {
         parameters: {
             query?: never;
@@ -164,7 +184,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List payment intents
+         * @description Newest first, by creation time; without their client secrets (`null`): retrieve an intent for its own.
+         */
+        get: operations["listPaymentIntents"];
         put?: never;
         /**
          * Create a payment intent
@@ -440,9 +464,49 @@ export interface paths {
         put?: never;
         /**
          * Retry a webhook delivery
-         * @description One more attempt of a failed or expired delivery, now.
+         * @description One more attempt of a failed or expired delivery, now. With a test key, a pending delivery too: its next attempt happens now instead of at its scheduled time.
          */
         post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test_helpers/payments/{id}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Expire an authorization now
+         * @description The authorization expires now, exactly as the 7-day job would expire it: transaction `expire`, event `payment.expired`.
+         */
+        post: operations["expirePaymentNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test_helpers/payment-intents/{id}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Expire a payment intent now
+         * @description The intent expires now (its `expires_at` becomes now): its checkout link stops working.
+         */
+        post: operations["expirePaymentIntentNow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -730,6 +794,68 @@ export interface components {
             rules: string[];
         };
         /**
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "pay_3kT9xQ2mZ7rB1cW5vY8nL0a1",
+         *           "object": "payment",
+         *           "status": "authorized",
+         *           "amount": 9999,
+         *           "currency": "USD",
+         *           "amount_capturable": 9999,
+         *           "amount_captured": 0,
+         *           "amount_refunded": 0,
+         *           "card": {
+         *             "token": "tok_3kT9xQ2mZ7rB1cW5vY8nL0a1",
+         *             "brand": "visa",
+         *             "last4": "4242",
+         *             "exp_month": 12,
+         *             "exp_year": 2030,
+         *             "fingerprint": "pQ3x8KfLz0aB7mN2cR5tYw",
+         *             "holder_name": "Jane Doe"
+         *           },
+         *           "customer": {
+         *             "email": "jane@example.com",
+         *             "name": "Jane Doe",
+         *             "phone": null
+         *           },
+         *           "description": "Order #12345",
+         *           "metadata": {
+         *             "order_id": "12345"
+         *           },
+         *           "fraud": {
+         *             "score": 0,
+         *             "decision": "approve",
+         *             "rules": []
+         *           },
+         *           "response_code": "00",
+         *           "decline_code": null,
+         *           "authorization_code": "A1B2C3",
+         *           "payment_intent_id": null,
+         *           "created_at": "2026-11-24T10:00:00.000Z",
+         *           "updated_at": "2026-11-24T10:00:00.000Z",
+         *           "authorized_at": "2026-11-24T10:00:00.000Z",
+         *           "captured_at": null,
+         *           "voided_at": null,
+         *           "expires_at": "2026-12-01T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "limit": 10,
+         *       "offset": 0,
+         *       "has_more": false
+         *     }
+         */
+        PaymentList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Payment"][];
+            limit: number;
+            offset: number;
+            /** @description More items past this page: ask again with `offset` moved by `limit`. */
+            has_more: boolean;
+        };
+        /**
          * @description A hosted-checkout session: you create it, your customer pays it.
          * @example {
          *       "id": "pi_3kT9xQ2mZ7rB1cW5vY8nL0a1",
@@ -811,6 +937,47 @@ export interface components {
              * @example 2026-11-24T10:00:00.000Z
              */
             created_at: string;
+        };
+        /**
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "pi_3kT9xQ2mZ7rB1cW5vY8nL0a1",
+         *           "object": "payment_intent",
+         *           "status": "created",
+         *           "amount": 5000,
+         *           "currency": "EUR",
+         *           "client_secret": null,
+         *           "checkout_url": "https://pay.example.com/checkout/pi_3kT9xQ2mZ7rB1cW5vY8nL0a1?client_secret=pi_3kT9xQ2mZ7rB1cW5vY8nL0a1_secret_Z8xW2vB6nM0qL4kJ7hG1fD3sA9pO5iU8yT2rE6wQ",
+         *           "success_url": "https://shop.example.com/thanks",
+         *           "cancel_url": "https://shop.example.com/cart",
+         *           "order_id": "order-7",
+         *           "description": "Two tickets",
+         *           "capture_method": "automatic",
+         *           "customer_email": null,
+         *           "metadata": {},
+         *           "payment_id": null,
+         *           "attempts": 0,
+         *           "max_attempts": 5,
+         *           "last_payment_error": null,
+         *           "expires_at": "2026-11-24T11:00:00.000Z",
+         *           "created_at": "2026-11-24T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "limit": 10,
+         *       "offset": 0,
+         *       "has_more": false
+         *     }
+         */
+        PaymentIntentList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["PaymentIntent"][];
+            limit: number;
+            offset: number;
+            /** @description More items past this page: ask again with `offset` moved by `limit`. */
+            has_more: boolean;
         };
         /**
          * @description What a checkout page may show of an intent: no secret, no metadata, no URLs.
@@ -2551,6 +2718,163 @@ export interface operations {
             };
         };
     };
+    listPayments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only payments of this status.
+                 * @example captured
+                 */
+                status?: "authorized" | "captured" | "partially_refunded" | "refunded" | "voided" | "failed" | "expired";
+                /**
+                 * @description Only payments of this customer email (case-insensitive).
+                 * @example jane@example.com
+                 */
+                customer_email?: string;
+                /**
+                 * @description Only the payments this intent made (its declined attempts too).
+                 * @example pi_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                payment_intent?: string;
+                /**
+                 * @description How many, 1 to 100 (default 10).
+                 * @example 10
+                 */
+                limit?: number;
+                /**
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The page after this object (the previous page's last `id`): the next older ones.
+                 * @example pay_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                starting_after?: string;
+                /**
+                 * @description The page before this object (the current page's first `id`): the newer ones.
+                 * @example pay_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List payments */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getPayment: {
         parameters: {
             query?: never;
@@ -2609,6 +2933,148 @@ export interface operations {
                             type?: "invalid_request_error";
                             /** @enum {string} */
                             code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listPaymentIntents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many, 1 to 100 (default 10).
+                 * @example 10
+                 */
+                limit?: number;
+                /**
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The page after this object (the previous page's last `id`): the next older ones.
+                 * @example pi_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                starting_after?: string;
+                /**
+                 * @description The page before this object (the current page's first `id`): the newer ones.
+                 * @example pi_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List payment intents */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentIntentList"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
                         };
                     };
                 };
@@ -4039,10 +4505,30 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description How many to skip, newest first, at most 10,000 (default 0).
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
                  * @example 0
                  */
                 offset?: number;
+                /**
+                 * @description The page after this object (the previous page's last `id`): the next older ones.
+                 * @example txn_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                starting_after?: string;
+                /**
+                 * @description The page before this object (the current page's first `id`): the newer ones.
+                 * @example txn_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
             };
             header?: never;
             path?: never;
@@ -4765,7 +5251,7 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description How many to skip, newest first, at most 10,000 (default 0).
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
                  * @example 0
                  */
                 offset?: number;
@@ -4779,6 +5265,16 @@ export interface operations {
                  * @example whd_3kT9xQ2mZ7rB1cW5vY8nL0a1
                  */
                 ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
             };
             header?: never;
             path?: never;
@@ -5080,6 +5576,424 @@ export interface operations {
             };
         };
     };
+    expirePaymentNow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body answers the first answer again (for 24 hours), and runs nothing twice.
+                 * @example order-12345-capture
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The payment's id.
+                 * @example pay_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Expire an authorization now */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description `invalid_json`, `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "invalid_json" | "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `test_mode_only` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "test_mode_only";
+                        };
+                    };
+                };
+            };
+            /** @description `resource_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `idempotency_key_mismatch`, `idempotency_key_in_use`, `invalid_state` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "idempotency_key_mismatch" | "idempotency_key_in_use" | "invalid_state";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    expirePaymentIntentNow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body answers the first answer again (for 24 hours), and runs nothing twice.
+                 * @example order-12345-capture
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The payment intent's id.
+                 * @example pi_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Expire a payment intent now */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentIntent"];
+                };
+            };
+            /** @description `invalid_json`, `validation_error`, `already_completed` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "invalid_json" | "validation_error" | "already_completed";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `test_mode_only` */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "test_mode_only";
+                        };
+                    };
+                };
+            };
+            /** @description `resource_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `idempotency_key_mismatch`, `idempotency_key_in_use`, `invalid_state` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "idempotency_key_mismatch" | "idempotency_key_in_use" | "invalid_state";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -5094,10 +6008,30 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description How many to skip, newest first, at most 10,000 (default 0).
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
                  * @example 0
                  */
                 offset?: number;
+                /**
+                 * @description The page after this object (the previous page's last `id`): the next older ones.
+                 * @example evt_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                starting_after?: string;
+                /**
+                 * @description The page before this object (the current page's first `id`): the newer ones.
+                 * @example evt_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
             };
             header?: never;
             path?: never;

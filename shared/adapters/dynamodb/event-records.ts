@@ -3,7 +3,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { PaygateEvent } from '../../domain/events.ts';
 import type { EventQuery, EventStore, Page } from '../../ports.ts';
 import { dueAttributes } from './due-records.ts';
-import { keys, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { keys, listWindow, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -54,8 +54,9 @@ export class EventRecords implements EventStore {
   }
 
   listEvents(merchantId: string, query: EventQuery): Promise<Page<PaygateEvent>> {
+    const window = listWindow(query);
     return query.type
-      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, query, eventOf)
-      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, query, eventOf);
+      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#EVENT#${query.type}`, window, eventOf)
+      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#EVENT`, window, eventOf);
   }
 }

@@ -1,8 +1,17 @@
 import type { PaygateEvent } from '../../domain/events.ts';
 import type { PaymentIntent } from '../../domain/intents.ts';
-import { RecordChangedError, type IdempotencyPart, type IntentChange, type IntentStore } from '../../ports.ts';
+import { RecordChangedError, type IdempotencyPart, type IntentChange, type IntentStore, type ListQuery, type Page } from '../../ports.ts';
 import type { EventRecords } from './event-records.ts';
-import { cancellationReasons, keys, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, listSortKey, listWindow, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+
+/** An intent's item: listed by merchant, newest first (gsi1 `MERCHANT#<m>#INTENT`, `<created>#<id>`). */
+export function intentItem(intent: PaymentIntent): Item {
+  return { ...keys.intent(intent.id), entity: 'payment_intent', ...intentListKeys(intent), ...intent };
+}
+
+export function intentListKeys(intent: PaymentIntent): Item {
+  return { gsi1pk: `MERCHANT#${intent.merchantId}#INTENT`, gsi1sk: listSortKey(intent) };
+}
 
 /** Payment intents: created and changed with their events; a payment's commit may change one too (`commitItem`). */
 export class IntentRecords implements IntentStore {
@@ -20,7 +29,7 @@ export class IntentRecords implements IntentStore {
     return {
       Put: {
         TableName: this.table.tableName,
-        Item: { ...keys.intent(next.id), entity: 'payment_intent', ...next },
+        Item: intentItem(next),
         ConditionExpression: '#version = :v AND merchantId = :m',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':v': expectedVersion, ':m': next.merchantId },
@@ -29,11 +38,15 @@ export class IntentRecords implements IntentStore {
   }
 
   async createIntent(intent: PaymentIntent, event: PaygateEvent, idempotency?: IdempotencyPart): Promise<void> {
-    await this.table.transact([this.table.put({ ...keys.intent(intent.id), entity: 'payment_intent', ...intent }), this.events.item(event)], idempotency);
+    await this.table.transact([this.table.put(intentItem(intent)), this.events.item(event)], idempotency);
   }
 
   getIntent(merchantId: string | null, intentId: string): Promise<PaymentIntent | null> {
     return this.table.getOwned<PaymentIntent>(keys.intent(intentId), merchantId, true);
+  }
+
+  listIntents(merchantId: string, query: ListQuery): Promise<Page<PaymentIntent>> {
+    return this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#INTENT`, listWindow(query));
   }
 
   async updateIntent(change: IntentChange, events: PaygateEvent[], idempotency?: IdempotencyPart): Promise<void> {

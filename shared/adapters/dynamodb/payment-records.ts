@@ -1,9 +1,48 @@
-import type { Payment, Transaction } from '../../domain/payment.ts';
-import { PaymentChangedError, RecordChangedError, type Page, type PaymentCommit, type PaymentStore, type TransactionQuery } from '../../ports.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import type { PaymentIntent } from '../../domain/intents.ts';
+import type { Payment, PaymentStatus, Transaction } from '../../domain/payment.ts';
+import { PaymentChangedError, RecordChangedError, type Page, type PaymentCommit, type PaymentQuery, type PaymentStore, type TransactionQuery } from '../../ports.ts';
 import { dueAttributes } from './due-records.ts';
 import type { EventRecords } from './event-records.ts';
-import type { IntentRecords } from './intent-records.ts';
-import { cancellationReasons, keys, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { intentListKeys, type IntentRecords } from './intent-records.ts';
+import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+
+/**
+ * Where a payment is listed (API.md, "Lists": every filter a key condition), each list sorted by
+ * `<created>#<id>` (a `created[gte]`/`created[lt]` range is a range of that key):
+ *
+ * - none: gsi1 `MERCHANT#<m>#PAYMENT`;
+ * - `status`: gsi2 `MERCHANT#<m>#PAYMENT#<status>` (a change of status moves the entry);
+ * - `customer_email`: gsi3 `MERCHANT#<m>#PAYMENT#EMAIL#<sha256 of the address, lower case>`
+ *   (sparse: payments with an email only; the address itself is not a key);
+ * - `payment_intent`: the intent's own list of the payments it made (`paymentIds`, at most its
+ *   `max_attempts`), read by key: the other filters are applied to that bounded set.
+ *
+ * `status` and `customer_email` together have no key (refused by the API).
+ */
+const paymentLists = {
+  merchant: (merchantId: string) => `MERCHANT#${merchantId}#PAYMENT`,
+  merchantStatus: (merchantId: string, status: PaymentStatus) => `MERCHANT#${merchantId}#PAYMENT#${status}`,
+  customerEmail: (merchantId: string, email: string) => `MERCHANT#${merchantId}#PAYMENT#EMAIL#${createHash('sha256').update(email.toLowerCase()).digest('hex')}`,
+};
+
+/** The one upgrade that lists payments and intents stored before their lists (`adoptLegacyPaymentLists`). */
+const LEGACY_PAYMENT_LISTS_MIGRATION = 'payment-lists';
+
+/** The keys that list a payment under its merchant, its status and its customer's email. */
+export function paymentListKeys(payment: Payment): Item {
+  const sortKey = listSortKey(payment);
+  const email = payment.customer?.email;
+  return {
+    gsi1pk: paymentLists.merchant(payment.merchantId),
+    gsi1sk: sortKey,
+    gsi2pk: paymentLists.merchantStatus(payment.merchantId, payment.status),
+    gsi2sk: sortKey,
+    ...(email ? { gsi3pk: paymentLists.customerEmail(payment.merchantId, email), gsi3sk: sortKey } : {}),
+  };
+}
 
 /** Payments and their transactions: every change one conditional transaction with its events (and the intent it settles). */
 export class PaymentRecords implements PaymentStore {
@@ -26,9 +65,83 @@ export class PaymentRecords implements PaymentStore {
   }
 
   listTransactions(merchantId: string, query: TransactionQuery): Promise<Page<Transaction>> {
+    const window = listWindow(query);
     return query.status
-      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#TXN#${query.status}`, query)
-      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#TXN`, query);
+      ? this.table.newestFirst('byMerchantStatus', `MERCHANT#${merchantId}#TXN#${query.status}`, window)
+      : this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#TXN`, window);
+  }
+
+  async listPayments(merchantId: string, query: PaymentQuery): Promise<Page<Payment>> {
+    const window = listWindow(query);
+    if (query.paymentIntentId !== undefined) return this.intentPayments(merchantId, query, window);
+    if (query.customerEmail !== undefined) return this.table.newestFirst('byParent', paymentLists.customerEmail(merchantId, query.customerEmail), window);
+    if (query.status !== undefined) return this.table.newestFirst('byMerchantStatus', paymentLists.merchantStatus(merchantId, query.status), window);
+    return this.table.newestFirst('byMerchant', paymentLists.merchant(merchantId), window);
+  }
+
+  /** An intent's payments: its own bounded list of ids, read by key, the other filters applied to them. */
+  private async intentPayments(merchantId: string, query: PaymentQuery, window: ReturnType<typeof listWindow>): Promise<Page<Payment>> {
+    const intent = await this.intents.getIntent(merchantId, query.paymentIntentId!);
+    if (!intent) return { items: [], hasMore: false };
+    const ids = intent.paymentIds ?? (intent.paymentId ? [intent.paymentId] : []);
+    const email = query.customerEmail?.toLowerCase();
+    const payments = (await this.table.getMany(ids.map((id) => keys.payment(id))))
+      .map((item) => strip<Payment>(item))
+      .filter(
+        (p) =>
+          p.merchantId === merchantId &&
+          (query.status === undefined || p.status === query.status) &&
+          (email === undefined || p.customer?.email?.toLowerCase() === email),
+      )
+      .sort(newestFirstBy(listSortKey));
+    return pageOf(payments, window, listSortKey);
+  }
+
+  /**
+   * Payments and intents written before they were listed get their list keys, at the version they
+   * were read (one changed since was saved with them). It scans the table, so it runs where the
+   * store may scan: the local gateway at every start, an operator once in AWS
+   * (bin/adopt-legacy-lists.ts); once it has run through, a marker makes it a single read. Answers
+   * how many got their keys. An intent's payments list (`paymentIds`) is not rebuilt: an old
+   * intent lists its successful payment only.
+   */
+  async adoptLegacyPaymentLists(): Promise<number> {
+    const marker = keys.migration(LEGACY_PAYMENT_LISTS_MIGRATION);
+    const { Item: done } = await this.table.doc.send(new GetCommand({ TableName: this.table.tableName, Key: marker, ConsistentRead: true }));
+    if (done) return 0;
+    let keyed = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new ScanCommand({
+          TableName: this.table.tableName,
+          FilterExpression: '(entity = :payment OR entity = :intent) AND attribute_not_exists(gsi1pk)',
+          ExpressionAttributeValues: { ':payment': 'payment', ':intent': 'payment_intent' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const listKeys = item['entity'] === 'payment' ? paymentListKeys(strip<Payment>(item)) : intentListKeys(strip<PaymentIntent>(item));
+        try {
+          await this.table.doc.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: { pk: item['pk'], sk: item['sk'] },
+              UpdateExpression: `SET ${Object.keys(listKeys).map((name) => `${name} = :${name}`).join(', ')}`,
+              ConditionExpression: '#version = :read AND attribute_not_exists(gsi1pk)',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(listKeys).map(([name, value]) => [`:${name}`, value])), ':read': item['version'] },
+            }),
+          );
+          keyed++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...marker, entity: 'migration' } }));
+    return keyed;
   }
 
   async commitPayment(commit: PaymentCommit): Promise<void> {
@@ -39,6 +152,7 @@ export class PaymentRecords implements PaymentStore {
     const paymentItem: Item = {
       ...keys.payment(payment.id),
       entity: 'payment',
+      ...paymentListKeys(payment),
       ...(payment.status === 'authorized' && payment.expiresAt !== null ? dueAttributes(payment.id, payment.expiresAt) : {}),
       ...payment,
     };

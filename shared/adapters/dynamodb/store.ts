@@ -49,6 +49,7 @@ export class DynamoDbStore implements Store {
   getPayment: Store['getPayment'] = (...a) => this.payments.getPayment(...a);
   getTransaction: Store['getTransaction'] = (...a) => this.payments.getTransaction(...a);
   listTransactions: Store['listTransactions'] = (...a) => this.payments.listTransactions(...a);
+  listPayments: Store['listPayments'] = (...a) => this.payments.listPayments(...a);
   commitPayment: Store['commitPayment'] = (...a) => this.payments.commitPayment(...a);
 
   beginIdempotent: Store['beginIdempotent'] = (...a) => this.idempotency.beginIdempotent(...a);
@@ -57,6 +58,7 @@ export class DynamoDbStore implements Store {
 
   createIntent: Store['createIntent'] = (...a) => this.intents.createIntent(...a);
   getIntent: Store['getIntent'] = (...a) => this.intents.getIntent(...a);
+  listIntents: Store['listIntents'] = (...a) => this.intents.listIntents(...a);
   updateIntent: Store['updateIntent'] = (...a) => this.intents.updateIntent(...a);
 
   getEvent: Store['getEvent'] = (...a) => this.events.getEvent(...a);
@@ -72,6 +74,7 @@ export class DynamoDbStore implements Store {
   listDeliveries: Store['listDeliveries'] = (...a) => this.webhooks.listDeliveries(...a);
   saveDelivery: Store['saveDelivery'] = (...a) => this.webhooks.saveDelivery(...a);
   adoptLegacyDeliveries: Store['adoptLegacyDeliveries'] = () => this.webhooks.adoptLegacyDeliveries();
+  adoptLegacyPaymentLists: Store['adoptLegacyPaymentLists'] = () => this.payments.adoptLegacyPaymentLists();
 
   scheduleWork: Store['scheduleWork'] = (...a) => this.due.scheduleWork(...a);
   claimDueWork: Store['claimDueWork'] = (...a) => this.due.claimDueWork(...a);

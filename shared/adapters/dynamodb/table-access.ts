@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { IdempotencyLockLostError, type IdempotencyLock, type IdempotencyPart, type Page, type StoredAnswer } from '../../ports.ts';
+import { IdempotencyLockLostError, type IdempotencyLock, type IdempotencyPart, type ListPosition, type ListQuery, type Page, type StoredAnswer } from '../../ports.ts';
 import { TABLE } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -69,29 +69,71 @@ export function cancellationReasons(error: unknown): { Code?: string | undefined
 /**
  * Which page of a list: `limit` items after skipping `offset`, newest first; with `after`, only
  * items older than that sort key (the page after it), with `before`, the newest `limit` of those
- * newer than it (the page before it). Sort keys are `<created>#<id>` in every list index, so one
- * position means the same place whichever index serves the list.
+ * newer than it (the page before it); `from` (inclusive) and `to` (exclusive) bound what is
+ * listed at all. Sort keys are `<created>#<id>` in every list index, so one position means the
+ * same place whichever index serves the list, and a bare timestamp bounds by creation time
+ * (`<t>#...` sorts at or after `<t>`).
  */
 export interface ListWindow {
   limit: number;
   offset: number;
   after?: string | undefined;
   before?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** Where a listed object sorts: its sort key in every list index. */
+export const listSortKey = (position: ListPosition): string => `${position.createdAt}#${position.id}`;
+
+/** The window a list query asks for, in sort keys. */
+export function listWindow(query: ListQuery): ListWindow {
+  return {
+    limit: query.limit,
+    offset: query.offset,
+    after: query.startingAfter && listSortKey(query.startingAfter),
+    before: query.endingBefore && listSortKey(query.endingBefore),
+    from: query.createdGte,
+    to: query.createdLt,
+  };
+}
+
+/** Newest first by sort key. */
+export function newestFirstBy<T>(sortKey: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0);
 }
 
 /**
- * The page `window` asks for, out of `items` sorted newest first by `sortKey`: cut at its cursor,
- * then `offset` skipped; has more when items remain past the page (older ones; newer ones before a
- * cursor of `before`).
+ * The page `window` asks for, out of `items` sorted newest first by `sortKey`: cut to its range
+ * and at its cursor, then `offset` skipped; has more when items remain past the page (older ones;
+ * newer ones before a cursor of `before`).
  */
 export function pageOf<T>(items: readonly T[], window: ListWindow, sortKey: (item: T) => string): Page<T> {
-  const { after, before, offset, limit } = window;
-  let candidates = items;
+  const { after, before, from, to, offset, limit } = window;
+  let candidates = items.filter((item) => (from === undefined || sortKey(item) >= from) && (to === undefined || sortKey(item) < to));
   if (after !== undefined) candidates = candidates.filter((item) => sortKey(item) < after);
   // Before a cursor the page is the items nearest it: counted from the cursor up, shown newest first.
   if (before !== undefined) candidates = candidates.filter((item) => sortKey(item) > before).reverse();
   const page = candidates.slice(offset, offset + limit);
   return { items: before !== undefined ? page.reverse() : page, hasMore: candidates.length > offset + limit };
+}
+
+/**
+ * The key condition on the sort key a window needs: the tightest bound above (older than a cursor
+ * of `after`, before `to`) and below (newer than a cursor of `before`, from `from`). A query
+ * takes one condition, so with both a BETWEEN, inclusive: the cursor's own item it takes in is cut
+ * by pageOf (one item at each end at most).
+ */
+function sortKeyCondition(window: ListWindow): { expression: string; values: Item } | 'empty' | null {
+  const upper = [window.after, window.to].filter((v) => v !== undefined).sort()[0];
+  const lower = [window.before, window.from].filter((v) => v !== undefined).sort().at(-1);
+  // A range that ends before it starts (`created[lt]` before `created[gte]`, a cursor outside the
+  // range) holds nothing; DynamoDB refuses a BETWEEN whose bounds are the wrong way round.
+  if (upper !== undefined && lower !== undefined && lower > upper) return 'empty';
+  if (upper !== undefined && lower !== undefined) return { expression: ' AND #sk BETWEEN :lower AND :upper', values: { ':lower': lower, ':upper': upper } };
+  if (upper !== undefined) return { expression: ' AND #sk < :upper', values: { ':upper': upper } };
+  if (lower !== undefined) return { expression: lower === window.from ? ' AND #sk >= :lower' : ' AND #sk > :lower', values: { ':lower': lower } };
+  return null;
 }
 
 /** A batch read asks again for what DynamoDB left unprocessed (throttling) this many times in all, then gives up (503). */
@@ -222,13 +264,11 @@ export class TableAccess {
   ): Promise<Page<T>> {
     const spec = TABLE.indexes[index];
     const sortKey = (item: Item) => item[spec.sortKey] as string;
-    const wanted = window.offset + window.limit + 1;
-    const cursor =
-      window.after !== undefined
-        ? { condition: ' AND #sk < :cursor', value: window.after }
-        : window.before !== undefined
-          ? { condition: ' AND #sk > :cursor', value: window.before }
-          : null;
+    const condition = sortKeyCondition(window);
+    if (condition === 'empty') return { items: [], hasMore: false };
+    const cursor = condition;
+    // One more than the page says whether there are more; a BETWEEN may take in the cursor's own item too.
+    const wanted = window.offset + window.limit + 1 + (cursor?.expression.includes('BETWEEN') ? 1 : 0);
     const read = await Promise.all(
       (typeof partitions === 'string' ? [partitions] : partitions).map(async (partition) => {
         const items: Item[] = [];
@@ -238,9 +278,9 @@ export class TableAccess {
             new QueryCommand({
               TableName: this.tableName,
               IndexName: spec.name,
-              KeyConditionExpression: `#pk = :pk${cursor?.condition ?? ''}`,
+              KeyConditionExpression: `#pk = :pk${cursor?.expression ?? ''}`,
               ExpressionAttributeNames: { '#pk': spec.partitionKey, ...(cursor ? { '#sk': spec.sortKey } : {}) },
-              ExpressionAttributeValues: { ':pk': partition, ...(cursor ? { ':cursor': cursor.value } : {}) },
+              ExpressionAttributeValues: { ':pk': partition, ...cursor?.values },
               // Before a cursor, the items nearest it are the oldest of the newer ones.
               ScanIndexForward: window.before !== undefined,
               Limit: Math.min(wanted - items.length, 1000),
@@ -253,7 +293,7 @@ export class TableAccess {
         return items;
       }),
     );
-    const merged = read.flat().sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0));
+    const merged = read.flat().sort(newestFirstBy(sortKey));
     const page = pageOf(merged, window, sortKey);
     return { items: page.items.map(record), hasMore: page.hasMore };
   }

@@ -8,14 +8,18 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | merchant          | MERCHANT#<id>             | MERCHANT           |                                          |                                                |                                                                |
  * | key of merchant   | MERCHANT#<id>             | APIKEY#<key id>    |                                          |                                                |                                                                |
  * | key by hash       | APIKEY#<sha256>           | APIKEY             |                                          |                                                |                                                                |
- * | payment           | PAYMENT#<id>              | PAYMENT            |                                          |                                                |                                                                |
+ * | payment           | PAYMENT#<id>              | PAYMENT            | MERCHANT#<m>#PAYMENT, <created>#<id>     | MERCHANT#<m>#PAYMENT#<status>, ...             | MERCHANT#<m>#PAYMENT#EMAIL#<sha256 of email>, ... (if any)     |
  * | transaction       | TXN#<id>                  | TXN                | MERCHANT#<m>#TXN, <created>#<id>         | MERCHANT#<m>#TXN#<status>, <created>#<id>      |                                                                |
  * | card token        | TOKEN#<token>             | TOKEN              |                                          |                                                |                                                                |
  * | idempotency       | IDEMPOTENCY#<m>#<sha256>  | IDEMPOTENCY        |                                          |                                                |                                                                |
+ * | payment intent    | INTENT#<id>               | INTENT             | MERCHANT#<m>#INTENT, <created>#<id>      |                                                |                                                                |
  * | event             | EVENT#<id>                | EVENT              | MERCHANT#<m>#EVENT, ...                  | MERCHANT#<m>#EVENT#<type>, ...                 |                                                                |
  * | webhook endpoint  | WEBHOOK_ENDPOINT#<id>     | WEBHOOK_ENDPOINT   | MERCHANT#<m>#WEBHOOK_ENDPOINT, ...       |                                                |                                                                |
  * | webhook delivery  | DELIVERY#<id>             | DELIVERY           | MERCHANT#<m>#DELIVERY, <created>#<id>    | MERCHANT#<m>#DELIVERY#<status>, <created>#<id> | MERCHANT#<m>#WEBHOOK_ENDPOINT#<e>#DELIVERY#<status>, <created>#<id> |
  * | delivery of event | EVENT#<event id>          | DELIVERY#<m>#<id>  |                                          |                                                |                                                                |
+ *
+ * Payments are listed by merchant, status and customer email (payment-records.ts), an intent's
+ * payments from the intent's own list of them; intents by merchant.
  *
  * Ids are random, so every pk spreads evenly across partitions; merchant-wide lists live in GSIs.
  * Reads by id check the item's merchantId, so another merchant's item answers 404.
@@ -46,7 +50,8 @@ export const TABLE = {
     byMerchantStatus: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     due: { name: 'due', partitionKey: 'duepk', sortKey: 'duesk' },
     /** The newest: a table made before it gets it at the gateway's start (ensureTable), a stack from `cdk deploy`. */
-    byEndpointStatus: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    /** Lists under a parent: an endpoint's deliveries by status, a customer's payments by email. */
+    byParent: { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   },
   /** What the `due` index projects besides the keys: enough to know what work an entry is. */
   dueProjection: ['entity', 'id', 'kind', 'ref', 'merchantId', 'runAt', 'createdAt', 'expiresAt'],

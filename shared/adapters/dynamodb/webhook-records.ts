@@ -4,7 +4,7 @@ import type { DueWork } from '../../domain/events.ts';
 import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../../domain/webhooks.ts';
 import { RecordChangedError, type DeliveryQuery, type IdempotencyPart, type Page, type WebhookStore } from '../../ports.ts';
 import type { DueWorkRecords } from './due-records.ts';
-import { cancellationReasons, keys, pageOf, strip, type Item, type ListWindow, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type ListWindow, type TableAccess, type TransactItem } from './table-access.ts';
 
 /**
  * Where a delivery is listed: every list's sort key is `<created>#<id>`, so a cursor is one
@@ -31,7 +31,7 @@ const deliveryLists = {
   endpointStatus: (merchantId: string, endpointId: string, status: DeliveryStatus) => `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT#${endpointId}#DELIVERY#${status}`,
 };
 
-const sortKeyOf = (position: { createdAt: string; id: string }) => `${position.createdAt}#${position.id}`;
+const sortKeyOf = listSortKey;
 
 /** The keys that list a delivery under its merchant, its status and its endpoint. */
 function deliveryListKeys(delivery: WebhookDelivery): Item {
@@ -152,16 +152,11 @@ export class WebhookRecords implements WebhookStore {
   }
 
   listDeliveries(merchantId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery>> {
-    const window: ListWindow = {
-      limit: query.limit,
-      offset: query.offset,
-      after: query.startingAfter && sortKeyOf(query.startingAfter),
-      before: query.endingBefore && sortKeyOf(query.endingBefore),
-    };
+    const window = listWindow(query);
     if (query.eventId !== undefined) return this.eventDeliveries(merchantId, query.eventId, query, window);
     if (query.endpointId !== undefined) {
       const statuses = query.status ? [query.status] : DELIVERY_STATUSES;
-      return this.table.newestFirst('byEndpointStatus', statuses.map((s) => deliveryLists.endpointStatus(merchantId, query.endpointId!, s)), window);
+      return this.table.newestFirst('byParent', statuses.map((s) => deliveryLists.endpointStatus(merchantId, query.endpointId!, s)), window);
     }
     if (query.status) return this.table.newestFirst('byMerchantStatus', deliveryLists.merchantStatus(merchantId, query.status), window);
     return this.table.newestFirst('byMerchant', deliveryLists.merchant(merchantId), window);
@@ -193,7 +188,7 @@ export class WebhookRecords implements WebhookStore {
     const wanted = deliveries
       .filter((d) => d.merchantId === merchantId)
       .filter((d) => (query.endpointId === undefined || d.endpointId === query.endpointId) && (query.status === undefined || d.status === query.status))
-      .sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : sortKeyOf(a) > sortKeyOf(b) ? -1 : 0));
+      .sort(newestFirstBy(sortKeyOf));
     return pageOf(wanted, window, sortKeyOf);
   }
 
