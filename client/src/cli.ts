@@ -11,8 +11,8 @@
 import { Paygate, PaygateError } from './index.ts';
 
 const USAGE = `usage: paygate <resource> <action> [id] [--data <json>] [--idempotency-key <key>] [--all] [--<filter> <value>]
-  payments            authorize | sale | capture <id> | void <id> | refund <id> | retrieve <id>
-  payment-intents     create | retrieve <id> | cancel <id>
+  payments            authorize | sale | capture <id> | void <id> | refund <id> | retrieve <id> | list
+  payment-intents     create | retrieve <id> | cancel <id> | list
   transactions        list | retrieve <id>
   webhook-endpoints   create | list | delete <id> | rotate-secret <id>
   webhook-deliveries  list | retry <id>
@@ -31,11 +31,13 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     void: (p, i) => p.payments.void(i.id, i.data, i.options),
     refund: (p, i) => p.payments.refund(i.id, i.data, i.options),
     retrieve: (p, i) => p.payments.retrieve(i.id),
+    list: (p, i) => list(p.payments.list(i.query as never), i.all),
   },
   'payment-intents': {
     create: (p, i) => p.paymentIntents.create(i.data as never, i.options),
     retrieve: (p, i) => p.paymentIntents.retrieve(i.id),
     cancel: (p, i) => p.paymentIntents.cancel(i.id, i.options),
+    list: (p, i) => list(p.paymentIntents.list(i.query as never), i.all),
   },
   transactions: {
     list: (p, i) => list(p.transactions.list(i.query as never), i.all),

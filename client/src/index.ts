@@ -5,7 +5,7 @@
  *   const payment = await paygate.payments.authorize({ amount: 9999, currency: 'USD', card });
  *   for await (const t of paygate.transactions.list({ status: 'captured' })) console.log(t.id);
  */
-import { Events, PaymentIntents, Payments, Transactions, WebhookDeliveries, WebhookEndpoints } from './resources.ts';
+import { Events, PaymentIntents, Payments, TestHelpers, Transactions, WebhookDeliveries, WebhookEndpoints } from './resources.ts';
 import { Transport, type PaygateOptions } from './transport.ts';
 import { Webhooks } from './webhooks.ts';
 
@@ -16,6 +16,7 @@ export class Paygate {
   readonly webhookEndpoints: WebhookEndpoints;
   readonly webhookDeliveries: WebhookDeliveries;
   readonly events: Events;
+  readonly testHelpers: TestHelpers;
   readonly webhooks: Webhooks;
 
   constructor(apiKey: string, options: PaygateOptions = {}) {
@@ -26,6 +27,7 @@ export class Paygate {
     this.webhookEndpoints = new WebhookEndpoints(transport);
     this.webhookDeliveries = new WebhookDeliveries(transport);
     this.events = new Events(transport);
+    this.testHelpers = new TestHelpers(transport);
     this.webhooks = new Webhooks();
   }
 

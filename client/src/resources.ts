@@ -36,6 +36,10 @@ export class Payments extends Resource {
   retrieve(id: string, options?: RequestOptions) {
     return this.call('getPayment', { path: { id } }, options);
   }
+  /** Newest first, by its filters; iterate it with `for await` to read every page, or await it for the first. */
+  list(params: QueryParams<'listPayments'> = {}, options: RequestOptions = {}) {
+    return new PageList(this.transport, 'listPayments', params, options);
+  }
 }
 
 export class PaymentIntents extends Resource {
@@ -47,6 +51,9 @@ export class PaymentIntents extends Resource {
   }
   cancel(id: string, options?: RequestOptions) {
     return this.call('cancelPaymentIntent', { path: { id }, body: {} }, options);
+  }
+  list(params: QueryParams<'listPaymentIntents'> = {}, options: RequestOptions = {}) {
+    return new PageList(this.transport, 'listPaymentIntents', params, options);
   }
 }
 
@@ -94,5 +101,17 @@ export class Events extends Resource {
   }
   list(params: QueryParams<'listEvents'> = {}, options: RequestOptions = {}) {
     return new PageList(this.transport, 'listEvents', params, options);
+  }
+}
+
+/** Test mode only (a live key gets 403 `test_mode_only`): make time pass for one object. */
+export class TestHelpers extends Resource {
+  /** The authorization expires now, as the 7-day job would expire it. */
+  expirePayment(id: string, options?: RequestOptions) {
+    return this.call('expirePaymentNow', { path: { id }, body: {} }, options);
+  }
+  /** The intent expires now. */
+  expirePaymentIntent(id: string, options?: RequestOptions) {
+    return this.call('expirePaymentIntentNow', { path: { id }, body: {} }, options);
   }
 }

@@ -43,10 +43,13 @@ describe('the typed client against the local gateway', () => {
     expect(await paygate.payments.retrieve(authorized.id)).toMatchObject({ id: authorized.id, status: 'refunded' });
   });
 
-  it('sells, and voids an authorization', async () => {
+  it('sells, voids an authorization, and expires one with the test helper', async () => {
     expect(await paygate.payments.sale({ amount: 1200, currency: 'EUR', card: testCard('5555555555554444') })).toMatchObject({ status: 'captured', amount_captured: 1200, card: { brand: 'mastercard', last4: '4444' } });
     const authorized = await paygate.payments.authorize({ amount: 300, currency: 'MAD', card: testCard() });
     expect(await paygate.payments.void(authorized.id, { reason: 'customer changed their mind' })).toMatchObject({ status: 'voided' });
+    const forgotten = await paygate.payments.authorize({ amount: 400, currency: 'USD', card: testCard() });
+    expect(await paygate.testHelpers.expirePayment(forgotten.id)).toMatchObject({ id: forgotten.id, status: 'expired' });
+    await expect(paygate.payments.capture(forgotten.id)).rejects.toMatchObject({ name: 'InvalidRequestError', code: 'authorization_expired' });
   });
 
   it('throws a decline as a CardError carrying its decline_code, the failed payment’s id and the request id', async () => {
@@ -76,15 +79,18 @@ describe('the typed client against the local gateway', () => {
     expect(mismatch).toMatchObject({ status: 409, code: 'idempotency_key_mismatch' });
   });
 
-  it('creates, reads and cancels a payment intent', async () => {
+  it('creates, reads, lists, cancels and expires payment intents', async () => {
     const intent = await paygate.paymentIntents.create({ amount: 5000, currency: 'EUR', success_url: 'http://localhost:8080/thanks', order_id: 'order-7' });
     expect(intent).toMatchObject({ object: 'payment_intent', status: 'created', checkout_url: expect.stringContaining(`/checkout/${intent.id}`), client_secret: expect.stringContaining('_secret_') });
     expect(await paygate.paymentIntents.retrieve(intent.id)).toMatchObject({ id: intent.id, order_id: 'order-7' });
     expect(await paygate.paymentIntents.cancel(intent.id)).toMatchObject({ status: 'canceled' });
+    const other = await paygate.paymentIntents.create({ amount: 700, currency: 'USD', success_url: 'http://localhost:8080/thanks' });
+    expect((await paygate.paymentIntents.list({ limit: 2 })).data.map((i) => i.id)).toEqual([other.id, intent.id]);
+    expect(await paygate.testHelpers.expirePaymentIntent(other.id)).toMatchObject({ id: other.id, status: 'expired' });
     await expect(paygate.paymentIntents.cancel(intent.id)).rejects.toMatchObject({ status: 409, code: 'invalid_state' });
   });
 
-  it('pages through 250 transactions with for await and toArray, each once, newest first', { timeout: 240_000 }, async () => {
+  it('pages through 250 transactions and 250 payments with for await and toArray, each once, newest first', { timeout: 240_000 }, async () => {
     const merchant = await onboardMerchant(gateway.url, 'Pagination');
     const client = new Paygate(merchant.apiKey, { baseUrl: gateway.url, fetch: contractFetch });
     const sold: string[] = [];
@@ -107,6 +113,12 @@ describe('the typed client against the local gateway', () => {
     const times = all.map((t) => Date.parse(t.created_at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(await client.transactions.list({ limit: 7 }).toArray({ limit: 120 })).toHaveLength(120);
+    // Payments page the same way, by their own filters.
+    const payments: string[] = [];
+    for await (const payment of client.payments.list({ status: 'captured', limit: 100 })) payments.push(payment.id);
+    expect(payments).toHaveLength(250);
+    expect(new Set(payments)).toEqual(new Set(sold));
+    expect((await client.payments.list({ status: 'voided' }).toArray()).map((p) => p.status)).toEqual(['voided']);
     const first = await client.transactions.list({ limit: 3 });
     expect(first).toMatchObject({ object: 'list', has_more: true });
     expect(first.data).toHaveLength(3);
