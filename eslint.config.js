@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.paygate/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '.paygate/**', 'dist/**', 'client/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

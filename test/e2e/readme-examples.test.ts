@@ -1,7 +1,8 @@
 /**
  * The README's commands, run as written against a real gateway: the quick start's
- * authorize-then-capture block (in bash, with curl and the machine's Node 20) and the merchant's
- * webhook receiver (as `receiver.mjs`, on Node 20). Both are read from README.md at test time, and
+ * authorize-then-capture block (in bash, with curl and the machine's Node 20), the same with the
+ * typed client (as `pay.mjs`, on Node 20) and the merchant's webhook receiver (as `receiver.mjs`,
+ * on Node 20, verifying with the client). Both are read from README.md at test time, and
  * only what the README tells the reader to change is changed (the printed URL and key; the
  * receiver's port), so a README command that silently rots fails here. The guides' curl commands
  * (docs/guides/quick-start.md, idempotency.md, webhooks.md, served at /docs) likewise.
@@ -14,7 +15,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { freePort } from '../../lib/local/dynamodb-local.ts';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
-import { checkedClient, paymentBody, UNTHROTTLED } from './helpers.ts';
+import { checkedClient, onboardMerchant, paymentBody, UNTHROTTLED } from './helpers.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -147,8 +148,28 @@ describe('the README examples, run as written', () => {
     }
   });
 
+  it('the typed client example authorizes, captures, reports a decline as a CardError and lists, on the machine node', { timeout: 60_000 }, async () => {
+    const example = readmeBlock('js', 'paygate.payments.authorize(');
+    expect(example, 'the client example no longer calls the default address').toContain(`baseUrl: '${README_URL}'`);
+    const folder = mkdtempSync(join(inject('scratchDir'), 'readme-client-'));
+    writeFileSync(join(folder, 'pay.mjs'), example.replace(`baseUrl: '${README_URL}'`, `baseUrl: '${gateway.url}'`));
+    // Stands for running it in this repository, where node_modules/@paygate/client is the workspace's client.
+    symlinkSync(join(REPO, 'node_modules'), join(folder, 'node_modules'), 'dir');
+    const merchant = await onboardMerchant(gateway.url, 'README client');
+    const run = await runBash(`cd ${JSON.stringify(folder)} && PAYGATE_API_KEY=${merchant.apiKey} node pay.mjs`);
+    expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^authorized pay_\w+$/);
+    expect(lines[1]).toBe('captured 9999');
+    expect(lines[2]).toMatch(/^card_declined insufficient_funds pay_\w+$/);
+    expect(lines[3]).toBe('sale:failed capture:captured authorize:authorized');
+    const paymentId = lines[0]!.split(' ')[1]!;
+    const stored = await checkedClient(gateway.url, merchant.apiKey)('GET', `/api/v1/payments/${paymentId}`);
+    expect(stored.body).toMatchObject({ status: 'captured', amount_captured: 9999, description: 'Order #12345' });
+  });
+
   it('the webhook receiver, run with the machine node, verifies a real delivery and answers 400 to a tampered signature', { timeout: 60_000 }, async () => {
-    const example = readmeBlock('js', 'new Webhook(');
+    const example = readmeBlock('js', 'verifyWebhookSignature(');
     const listen = ".listen(4000, '127.0.0.1')";
     expect(example, 'the receiver no longer listens where this test expects').toContain(listen);
     // The example's fixed port 4000 may be taken on this machine (or by another run at the same
@@ -156,7 +177,7 @@ describe('the README examples, run as written', () => {
     const port = await freePort();
     const folder = mkdtempSync(join(inject('scratchDir'), 'readme-receiver-'));
     writeFileSync(join(folder, 'receiver.mjs'), example.replace(listen, `.listen(${port}, '127.0.0.1')`));
-    // Stands for the README's `npm install standardwebhooks` in that folder.
+    // Stands for installing @paygate/client in that folder (the workspace links it; the run's global setup built it).
     symlinkSync(join(REPO, 'node_modules'), join(folder, 'node_modules'), 'dir');
 
     const call = checkedClient(gateway.url, gateway.apiKey);

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -17,6 +19,7 @@ declare module 'vitest' {
 
 /** One in-memory DynamoDB Local for the whole run (each test file makes its own table), and one scratch folder. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  buildClient();
   const scratchDir = mkdtempSync(join(tmpdir(), 'paygate-test-'));
   // Whatever the tests and the tools they run put in a temporary folder (CDK's synth output,
   // Chromium's files) lands here, and goes with it.
@@ -33,4 +36,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await dynamo.stop();
     rmSync(scratchDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * The typed client's JavaScript and types (client/dist/, ignored by git), built from its sources
+ * for every run, so the tests that run it as a package (Node 20, the README's examples) never run
+ * a stale build.
+ */
+function buildClient(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(import.meta.dirname, '..', '..', 'client')], { stdio: 'inherit' });
 }
