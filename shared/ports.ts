@@ -9,6 +9,7 @@ import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
 import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
 import type { PaymentIntent } from './domain/intents.ts';
+import type { BlockListType, FraudHistory, FraudThresholds } from './domain/fraud.ts';
 
 export interface Clock {
   now(): Date;
@@ -178,6 +179,39 @@ export interface PaymentCommit {
   events: PaygateEvent[];
   /** A payment intent changing with the payment, in the same commit (hosted checkout). */
   intent?: IntentChange;
+  /** A new payment's attempt, counted by the fraud counters in the same commit. */
+  fraudAttempt?: FraudAttempt;
+}
+
+/** Whom the fraud counters and block lists are read for: one attempt's card, email and shopper IP at one merchant. */
+export interface FraudSubject {
+  merchantId: string;
+  fingerprint: string;
+  email: string | null;
+  clientIp: string | null;
+}
+
+/** What the fraud rules read of the store for one attempt. */
+export interface FraudSignals {
+  history: FraudHistory;
+  blocked: BlockListType[];
+  thresholds: FraudThresholds;
+}
+
+/** An attempt as the counters count it, once its payment commits (a decline commits too: as a failed payment). */
+export interface FraudAttempt {
+  subject: FraudSubject;
+  atMs: number;
+  declined: boolean;
+  smallAmount: boolean;
+  /** The card had no attempt at this merchant in the counters' window: a new card for the IP's card-testing count. */
+  newCard: boolean;
+}
+
+/** The fraud counters (attempts and declines per card and per shopper IP, in a sliding hour) and the block lists. */
+export interface FraudStore {
+  /** One read request: the card's and the IP's counters, the merchant's thresholds and the block-list entries naming the card, the email or the IP. */
+  readFraudSignals(subject: FraudSubject, nowMs: number): Promise<FraudSignals>;
 }
 
 /** An intent's next state, committed only if it is still at `expectedVersion`. */
@@ -324,7 +358,7 @@ export interface DueWorkStore {
 }
 
 /** The whole store, by aggregate: what a composition root hands the commands as `deps.store`. */
-export interface Store extends MerchantStore, PaymentStore, IdempotencyStore, IntentStore, EventStore, WebhookStore, DueWorkStore {
+export interface Store extends MerchantStore, PaymentStore, FraudStore, IdempotencyStore, IntentStore, EventStore, WebhookStore, DueWorkStore {
   /** Reads one fixed item: resolves when the table answers, throws when it cannot be reached. */
   ping(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { eventBody, type EventType, type PaygateEvent } from './events.ts';
+import { fraudAssessmentView } from './fraud.ts';
 import type { Payment, Transaction } from './payment.ts';
 import { effectiveIntentStatus, type PaymentIntent } from './intents.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
@@ -26,7 +27,7 @@ export function paymentView(p: Payment) {
     customer: p.customer,
     description: p.description,
     metadata: p.metadata,
-    fraud: p.fraud,
+    fraud: fraudAssessmentView(p.fraud),
     response_code: p.responseCode,
     decline_code: p.declineCode,
     authorization_code: p.authorizationCode,

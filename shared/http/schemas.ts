@@ -50,8 +50,10 @@ export const CustomerBody = z
     email: Email.optional(),
     name: FreeText(200).optional(),
     phone: FreeText(40).optional(),
+    /** The shopper's IP address, which a server call may pass for the fraud rules; not stored with the payment. */
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
   })
-  .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null }));
+  .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null, ip: c.ip ?? null }));
 
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))

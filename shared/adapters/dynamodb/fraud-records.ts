@@ -1,0 +1,136 @@
+import { DEFAULT_FRAUD_THRESHOLDS, type BlockListType } from '../../domain/fraud.ts';
+import type { FraudAttempt, FraudSignals, FraudStore, FraudSubject } from '../../ports.ts';
+import { TABLE } from './table.ts';
+import type { Item, TableAccess, TransactItem } from './table-access.ts';
+
+/** The counters' window: the fraud rules read counts of the last hour. */
+export const FRAUD_WINDOW_SECONDS = 3600;
+/** Counts are kept per 5-minute bucket, so the window slides by 5 minutes: the hour is 12 buckets and the one now filling. */
+export const FRAUD_BUCKET_SECONDS = 300;
+const BUCKETS_IN_WINDOW = FRAUD_WINDOW_SECONDS / FRAUD_BUCKET_SECONDS;
+
+/** What each counter item counts per bucket: attempts, declines, new cards (IP only), small amounts (IP only). */
+const COUNTS = { attempts: 'a', declines: 'd', newCards: 'n', smallAmounts: 's' } as const;
+type Count = keyof typeof COUNTS;
+
+const bucketOf = (nowMs: number) => Math.floor(nowMs / 1000 / FRAUD_BUCKET_SECONDS) * FRAUD_BUCKET_SECONDS;
+const attributeOf = (count: Count, bucketStart: number) => `${COUNTS[count]}_${String(bucketStart)}`;
+
+export const fraudKeys = {
+  card: (merchantId: string, fingerprint: string) => ({ pk: `FRAUD#${merchantId}#CARD#${fingerprint}`, sk: 'FRAUD' }),
+  ip: (merchantId: string, ip: string) => ({ pk: `FRAUD#${merchantId}#IP#${ip}`, sk: 'FRAUD' }),
+  /** The merchant's thresholds, where it changed them. */
+  settings: (merchantId: string) => ({ pk: `MERCHANT#${merchantId}`, sk: 'FRAUD_SETTINGS' }),
+  /** A value on a merchant's block list (emails lower case). */
+  blocked: (merchantId: string, type: BlockListType, value: string) => ({ pk: `FRAUDBLOCK#${merchantId}#${type}#${value}`, sk: 'BLOCK' }),
+};
+
+/** An email as the block list compares it: case-insensitively. */
+export const blockListEmail = (email: string) => email.trim().toLowerCase();
+
+/** The sum of a count over the buckets of the window that ends now. */
+function countInWindow(item: Item | undefined, count: Count, nowMs: number): number {
+  if (!item) return 0;
+  const current = bucketOf(nowMs);
+  let sum = 0;
+  for (let back = 0; back <= BUCKETS_IN_WINDOW; back++) sum += Number(item[attributeOf(count, current - back * FRAUD_BUCKET_SECONDS)] ?? 0);
+  return sum;
+}
+
+/**
+ * Fraud counters and block lists. A counter item per card (by fingerprint) and per shopper IP at
+ * each merchant counts attempts in 5-minute buckets named by their start (`a_1764583200`), read
+ * together with the block-list entries in one BatchGetItem before the payment is scored, and
+ * counted by plain ADDs in the payment's own commit (so a payment and its count commit together,
+ * and the counts cost no write request of their own). Each count also removes the buckets of the
+ * hour before the window; an item nobody counts in for 2 hours expires by TTL.
+ *
+ * Two attempts of one card or IP at the same moment both read the counts before either counts,
+ * so a burst of N concurrent attempts is seen once its first ones have committed: the rules count
+ * the attempts before, and a card tester's next attempts see them.
+ */
+export class FraudRecords implements FraudStore {
+  private readonly table: TableAccess;
+
+  constructor(table: TableAccess) {
+    this.table = table;
+  }
+
+  async readFraudSignals(subject: FraudSubject, nowMs: number): Promise<FraudSignals> {
+    const { merchantId } = subject;
+    const cardKey = fraudKeys.card(merchantId, subject.fingerprint);
+    const ipKey = subject.clientIp === null ? null : fraudKeys.ip(merchantId, subject.clientIp);
+    const blockKeys: Array<[BlockListType, { pk: string; sk: string }]> = [['card_fingerprint', fraudKeys.blocked(merchantId, 'card_fingerprint', subject.fingerprint)]];
+    if (subject.email !== null) blockKeys.push(['email', fraudKeys.blocked(merchantId, 'email', blockListEmail(subject.email))]);
+    if (subject.clientIp !== null) blockKeys.push(['ip', fraudKeys.blocked(merchantId, 'ip', subject.clientIp)]);
+
+    const settingsKey = fraudKeys.settings(merchantId);
+    const found = await this.table.getMany([cardKey, ...(ipKey ? [ipKey] : []), settingsKey, ...blockKeys.map(([, key]) => key)]);
+    const byPk = new Map(found.filter((item) => item['sk'] !== settingsKey.sk).map((item) => [item['pk'] as string, item]));
+    const settings = found.find((item) => item['sk'] === settingsKey.sk);
+    const card = byPk.get(cardKey.pk);
+    const ip = ipKey ? byPk.get(ipKey.pk) : undefined;
+    return {
+      history: {
+        card: { attempts: countInWindow(card, 'attempts', nowMs), declines: countInWindow(card, 'declines', nowMs) },
+        ip: ipKey
+          ? {
+              attempts: countInWindow(ip, 'attempts', nowMs),
+              declines: countInWindow(ip, 'declines', nowMs),
+              newCards: countInWindow(ip, 'newCards', nowMs),
+              smallAmounts: countInWindow(ip, 'smallAmounts', nowMs),
+            }
+          : null,
+      },
+      blocked: blockKeys.filter(([, key]) => byPk.has(key.pk)).map(([type]) => type),
+      thresholds: settings
+        ? { reviewAbove: Number(settings['reviewAbove']), declineAbove: Number(settings['declineAbove']) }
+        : DEFAULT_FRAUD_THRESHOLDS,
+    };
+  }
+
+  /** The commit items counting an attempt: one unconditional update of the card's counters, one of the IP's. */
+  countItems(attempt: FraudAttempt): TransactItem[] {
+    const { subject, atMs } = attempt;
+    const items = [this.countItem(fraudKeys.card(subject.merchantId, subject.fingerprint), atMs, { attempts: 1, declines: attempt.declined ? 1 : 0 })];
+    if (subject.clientIp !== null) {
+      items.push(
+        this.countItem(fraudKeys.ip(subject.merchantId, subject.clientIp), atMs, {
+          attempts: 1,
+          declines: attempt.declined ? 1 : 0,
+          newCards: attempt.newCard ? 1 : 0,
+          smallAmounts: attempt.smallAmount ? 1 : 0,
+        }),
+      );
+    }
+    return items;
+  }
+
+  private countItem(key: { pk: string; sk: string }, atMs: number, counts: Partial<Record<Count, number>>): TransactItem {
+    const bucket = bucketOf(atMs);
+    const names: Record<string, string> = { '#ttl': TABLE.ttlAttribute };
+    const values: Record<string, unknown> = { ':ttl': Math.floor(atMs / 1000) + 2 * FRAUD_WINDOW_SECONDS };
+    const adds: string[] = [];
+    const removals: string[] = [];
+    for (const [count, by] of Object.entries(counts) as Array<[Count, number]>) {
+      names[`#${count}`] = attributeOf(count, bucket);
+      values[`:${count}`] = by;
+      adds.push(`#${count} :${count}`);
+      // The hour of buckets before the window: whatever an earlier count left there.
+      for (let back = BUCKETS_IN_WINDOW + 1; back <= 2 * BUCKETS_IN_WINDOW + 1; back++) {
+        const name = `#${count}${String(back)}`;
+        names[name] = attributeOf(count, bucket - back * FRAUD_BUCKET_SECONDS);
+        removals.push(name);
+      }
+    }
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: key,
+        UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl REMOVE ${removals.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+}
