@@ -9,7 +9,7 @@ import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
 import type { Payment, PaymentPrecondition, Transaction, TransactionStatus } from './domain/payment.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
 import type { PaymentIntent } from './domain/intents.ts';
-import type { BlockListType, FraudHistory, FraudThresholds } from './domain/fraud.ts';
+import type { BlockListEntry, BlockListType, FraudHistory, FraudThresholds } from './domain/fraud.ts';
 
 export interface Clock {
   now(): Date;
@@ -208,10 +208,23 @@ export interface FraudAttempt {
   newCard: boolean;
 }
 
-/** The fraud counters (attempts and declines per card and per shopper IP, in a sliding hour) and the block lists. */
+export interface BlockListQuery {
+  limit: number;
+  offset: number;
+}
+
+/** The fraud counters (attempts and declines per card and per shopper IP, in a sliding hour), the merchant's thresholds and block list. */
 export interface FraudStore {
   /** One read request: the card's and the IP's counters, the merchant's thresholds and the block-list entries naming the card, the email or the IP. */
   readFraudSignals(subject: FraudSubject, nowMs: number): Promise<FraudSignals>;
+  getFraudThresholds(merchantId: string): Promise<FraudThresholds>;
+  saveFraudThresholds(merchantId: string, thresholds: FraudThresholds, idempotency?: IdempotencyPart): Promise<void>;
+  /** Adds the entry; answers the id of the entry already holding that value instead, if one does. */
+  addBlockListEntry(entry: BlockListEntry, idempotency?: IdempotencyPart): Promise<{ added: true } | { added: false; existingId: string }>;
+  getBlockListEntry(merchantId: string, id: string): Promise<BlockListEntry | null>;
+  listBlockList(merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>>;
+  /** False when the merchant has no such entry. */
+  removeBlockListEntry(merchantId: string, id: string): Promise<boolean>;
 }
 
 /** An intent's next state, committed only if it is still at `expectedVersion`. */

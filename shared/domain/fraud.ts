@@ -42,6 +42,27 @@ export const NO_FRAUD_HISTORY: FraudHistory = { card: { attempts: 0, declines: 0
 export const BLOCK_LIST_TYPES = ['card_fingerprint', 'email', 'ip'] as const;
 export type BlockListType = (typeof BLOCK_LIST_TYPES)[number];
 
+/** A value on a merchant's block list: a payment naming it is declined (rule `block_list`). */
+export interface BlockListEntry {
+  id: string;
+  merchantId: string;
+  type: BlockListType;
+  /** As compared: emails in lower case. */
+  value: string;
+  createdAt: string;
+}
+
+/** A value as the block list compares it: emails case-insensitively, IPv6 addresses in lower case. */
+export function blockListValue(type: BlockListType, value: string): string {
+  return type === 'card_fingerprint' ? value.trim() : value.trim().toLowerCase();
+}
+
+/** Thresholds a merchant may set: 0-100, and a review threshold not above the decline one. */
+export function validThresholds(t: FraudThresholds): boolean {
+  const inRange = (n: number) => Number.isInteger(n) && n >= 0 && n <= 100;
+  return inRange(t.reviewAbove) && inRange(t.declineAbove) && t.reviewAbove <= t.declineAbove;
+}
+
 /** What a rule may look at. The card lives only in memory, for the length of one request. */
 export interface FraudContext {
   amount: number;

@@ -1,5 +1,5 @@
 import { eventBody, type EventType, type PaygateEvent } from './events.ts';
-import { fraudAssessmentView } from './fraud.ts';
+import { fraudAssessmentView, type BlockListEntry, type FraudThresholds } from './fraud.ts';
 import type { Payment, Transaction } from './payment.ts';
 import { effectiveIntentStatus, type PaymentIntent } from './intents.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
@@ -142,4 +142,12 @@ export function publicIntentView(intent: PaymentIntent, now: Date, merchantName:
     customer_email: intent.customerEmail,
     expires_at: intent.expiresAt,
   };
+}
+
+export function fraudSettingsView(thresholds: FraudThresholds) {
+  return { object: 'fraud_settings' as const, review_above: thresholds.reviewAbove, decline_above: thresholds.declineAbove };
+}
+
+export function blockListEntryView(entry: BlockListEntry) {
+  return { id: entry.id, object: 'block_list_entry' as const, type: entry.type, value: entry.value, created_at: entry.createdAt };
 }

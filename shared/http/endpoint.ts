@@ -275,6 +275,10 @@ const READING_STORE_METHODS: ReadonlySet<keyof Store> = new Set<keyof Store>([
   'listWebhookEndpoints',
   'getDelivery',
   'listDeliveries',
+  'readFraudSignals',
+  'getFraudThresholds',
+  'getBlockListEntry',
+  'listBlockList',
 ]);
 
 function readOnly(store: Store): Store {

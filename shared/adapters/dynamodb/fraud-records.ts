@@ -1,7 +1,7 @@
-import { DEFAULT_FRAUD_THRESHOLDS, type BlockListType } from '../../domain/fraud.ts';
-import type { FraudAttempt, FraudSignals, FraudStore, FraudSubject } from '../../ports.ts';
+import { blockListValue, DEFAULT_FRAUD_THRESHOLDS, type BlockListEntry, type BlockListType, type FraudThresholds } from '../../domain/fraud.ts';
+import type { BlockListQuery, FraudAttempt, FraudSignals, FraudStore, FraudSubject, IdempotencyPart, Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
-import type { Item, TableAccess, TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
 
 /** The counters' window: the fraud rules read counts of the last hour. */
 export const FRAUD_WINDOW_SECONDS = 3600;
@@ -25,8 +25,10 @@ export const fraudKeys = {
   blocked: (merchantId: string, type: BlockListType, value: string) => ({ pk: `FRAUDBLOCK#${merchantId}#${type}#${value}`, sk: 'BLOCK' }),
 };
 
-/** An email as the block list compares it: case-insensitively. */
-export const blockListEmail = (email: string) => email.trim().toLowerCase();
+
+function thresholdsOf(item: Item | undefined): FraudThresholds {
+  return item ? { reviewAbove: Number(item['reviewAbove']), declineAbove: Number(item['declineAbove']) } : DEFAULT_FRAUD_THRESHOLDS;
+}
 
 /** The sum of a count over the buckets of the window that ends now. */
 function countInWindow(item: Item | undefined, count: Count, nowMs: number): number {
@@ -60,9 +62,10 @@ export class FraudRecords implements FraudStore {
     const { merchantId } = subject;
     const cardKey = fraudKeys.card(merchantId, subject.fingerprint);
     const ipKey = subject.clientIp === null ? null : fraudKeys.ip(merchantId, subject.clientIp);
-    const blockKeys: Array<[BlockListType, { pk: string; sk: string }]> = [['card_fingerprint', fraudKeys.blocked(merchantId, 'card_fingerprint', subject.fingerprint)]];
-    if (subject.email !== null) blockKeys.push(['email', fraudKeys.blocked(merchantId, 'email', blockListEmail(subject.email))]);
-    if (subject.clientIp !== null) blockKeys.push(['ip', fraudKeys.blocked(merchantId, 'ip', subject.clientIp)]);
+    const blocked = (type: BlockListType, value: string): [BlockListType, { pk: string; sk: string }] => [type, fraudKeys.blocked(merchantId, type, blockListValue(type, value))];
+    const blockKeys = [blocked('card_fingerprint', subject.fingerprint)];
+    if (subject.email !== null) blockKeys.push(blocked('email', subject.email));
+    if (subject.clientIp !== null) blockKeys.push(blocked('ip', subject.clientIp));
 
     const settingsKey = fraudKeys.settings(merchantId);
     const found = await this.table.getMany([cardKey, ...(ipKey ? [ipKey] : []), settingsKey, ...blockKeys.map(([, key]) => key)]);
@@ -83,10 +86,71 @@ export class FraudRecords implements FraudStore {
           : null,
       },
       blocked: blockKeys.filter(([, key]) => byPk.has(key.pk)).map(([type]) => type),
-      thresholds: settings
-        ? { reviewAbove: Number(settings['reviewAbove']), declineAbove: Number(settings['declineAbove']) }
-        : DEFAULT_FRAUD_THRESHOLDS,
+      thresholds: thresholdsOf(settings),
     };
+  }
+
+  async getFraudThresholds(merchantId: string): Promise<FraudThresholds> {
+    const [item] = await this.table.getMany([fraudKeys.settings(merchantId)]);
+    return thresholdsOf(item);
+  }
+
+  async saveFraudThresholds(merchantId: string, thresholds: FraudThresholds, idempotency?: IdempotencyPart): Promise<void> {
+    const item = { ...fraudKeys.settings(merchantId), entity: 'fraud_settings', merchantId, ...thresholds };
+    await this.table.transact([{ Put: { TableName: this.table.tableName, Item: item } }], idempotency);
+  }
+
+  /**
+   * The entry (listed under its merchant) and a marker keyed by its value (what a payment's read
+   * looks up), in one transaction; the marker's condition keeps one entry per value.
+   */
+  async addBlockListEntry(entry: BlockListEntry, idempotency?: IdempotencyPart): Promise<{ added: true } | { added: false; existingId: string }> {
+    const marker = fraudKeys.blocked(entry.merchantId, entry.type, entry.value);
+    try {
+      await this.table.transact(
+        [
+          this.table.put({ ...marker, entity: 'block_list_marker', merchantId: entry.merchantId, entryId: entry.id }),
+          this.table.put({
+            ...keys.blockListEntry(entry.id),
+            entity: 'block_list_entry',
+            gsi1pk: `MERCHANT#${entry.merchantId}#BLOCK`,
+            gsi1sk: `${entry.createdAt}#${entry.id}`,
+            ...entry,
+          }),
+        ],
+        idempotency,
+      );
+      return { added: true };
+    } catch (error) {
+      if (cancellationReasons(error)[0]?.Code !== 'ConditionalCheckFailed') throw error;
+      const [existing] = await this.table.getMany([marker]);
+      return { added: false, existingId: String(existing?.['entryId'] ?? '') };
+    }
+  }
+
+  getBlockListEntry(merchantId: string, id: string): Promise<BlockListEntry | null> {
+    return this.table.getOwned<BlockListEntry>(keys.blockListEntry(id), merchantId);
+  }
+
+  listBlockList(merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>> {
+    return this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#BLOCK`, query);
+  }
+
+  async removeBlockListEntry(merchantId: string, id: string): Promise<boolean> {
+    const entry = await this.getBlockListEntry(merchantId, id);
+    if (!entry) return false;
+    const owned = { ConditionExpression: 'merchantId = :m', ExpressionAttributeValues: { ':m': merchantId } };
+    try {
+      await this.table.transact([
+        { Delete: { TableName: this.table.tableName, Key: keys.blockListEntry(id), ...owned } },
+        { Delete: { TableName: this.table.tableName, Key: fraudKeys.blocked(merchantId, entry.type, entry.value), ...owned } },
+      ]);
+      return true;
+    } catch (error) {
+      // Removed meanwhile by another request: gone all the same.
+      if (cancellationReasons(error).some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      throw error;
+    }
   }
 
   /** The commit items counting an attempt: one unconditional update of the card's counters, one of the IP's. */

@@ -55,6 +55,12 @@ export class DynamoDbStore implements Store {
   commitPayment: Store['commitPayment'] = (...a) => this.payments.commitPayment(...a);
 
   readFraudSignals: Store['readFraudSignals'] = (...a) => this.fraud.readFraudSignals(...a);
+  getFraudThresholds: Store['getFraudThresholds'] = (...a) => this.fraud.getFraudThresholds(...a);
+  saveFraudThresholds: Store['saveFraudThresholds'] = (...a) => this.fraud.saveFraudThresholds(...a);
+  addBlockListEntry: Store['addBlockListEntry'] = (...a) => this.fraud.addBlockListEntry(...a);
+  getBlockListEntry: Store['getBlockListEntry'] = (...a) => this.fraud.getBlockListEntry(...a);
+  listBlockList: Store['listBlockList'] = (...a) => this.fraud.listBlockList(...a);
+  removeBlockListEntry: Store['removeBlockListEntry'] = (...a) => this.fraud.removeBlockListEntry(...a);
 
   beginIdempotent: Store['beginIdempotent'] = (...a) => this.idempotency.beginIdempotent(...a);
   completeIdempotent: Store['completeIdempotent'] = (...a) => this.idempotency.completeIdempotent(...a);

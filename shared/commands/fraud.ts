@@ -1,0 +1,47 @@
+import type { Dependencies } from '../dependencies.ts';
+import { errors } from '../domain/errors.ts';
+import { blockListValue, validThresholds, type BlockListEntry, type BlockListType, type FraudThresholds } from '../domain/fraud.ts';
+import type { BlockListQuery, IdempotentAnswer, Page } from '../ports.ts';
+
+/** The merchant's thresholds, with a change applied: either threshold may be given alone. */
+export async function updateFraudThresholds(
+  deps: Dependencies,
+  merchantId: string,
+  change: Partial<FraudThresholds>,
+  idempotency?: IdempotentAnswer,
+): Promise<FraudThresholds> {
+  const current = await deps.store.getFraudThresholds(merchantId);
+  const next: FraudThresholds = { reviewAbove: change.reviewAbove ?? current.reviewAbove, declineAbove: change.declineAbove ?? current.declineAbove };
+  if (!validThresholds(next)) {
+    throw errors.validation(`review_above (${next.reviewAbove}) must not be above decline_above (${next.declineAbove}).`, 'review_above');
+  }
+  await deps.store.saveFraudThresholds(merchantId, next, idempotency && (await idempotency.partFor(next)));
+  return next;
+}
+
+/** Puts a value on the merchant's block list; a value already there is a 409 naming its entry. */
+export async function blockValue(
+  deps: Dependencies,
+  merchantId: string,
+  input: { type: BlockListType; value: string },
+  idempotency?: IdempotentAnswer,
+): Promise<BlockListEntry> {
+  const entry: BlockListEntry = {
+    id: deps.ids.next('blockListEntry'),
+    merchantId,
+    type: input.type,
+    value: blockListValue(input.type, input.value),
+    createdAt: deps.clock.now().toISOString(),
+  };
+  const outcome = await deps.store.addBlockListEntry(entry, idempotency && (await idempotency.partFor(entry)));
+  if (!outcome.added) throw errors.invalidState(`This ${input.type} is already on the block list (${outcome.existingId}).`);
+  return entry;
+}
+
+export function listBlockList(deps: Dependencies, merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>> {
+  return deps.store.listBlockList(merchantId, query);
+}
+
+export async function unblockValue(deps: Dependencies, merchantId: string, id: string): Promise<void> {
+  if (!(await deps.store.removeBlockListEntry(merchantId, id))) throw errors.notFound('block list entry');
+}
