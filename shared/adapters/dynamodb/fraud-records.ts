@@ -1,7 +1,7 @@
 import { blockListValue, DEFAULT_FRAUD_THRESHOLDS, type BlockListEntry, type BlockListType, type FraudThresholds } from '../../domain/fraud.ts';
 import type { BlockListQuery, FraudAttempt, FraudSignals, FraudStore, FraudSubject, IdempotencyPart, Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
-import { cancellationReasons, keys, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, type Item, type TableAccess, type TransactItem } from './table-access.ts';
 
 /** The counters' window: the fraud rules read counts of the last hour. */
 export const FRAUD_WINDOW_SECONDS = 3600;
