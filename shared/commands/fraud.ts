@@ -13,7 +13,9 @@ export async function updateFraudThresholds(
   const current = await deps.store.getFraudThresholds(merchantId);
   const next: FraudThresholds = { reviewAbove: change.reviewAbove ?? current.reviewAbove, declineAbove: change.declineAbove ?? current.declineAbove };
   if (!validThresholds(next)) {
-    throw errors.validation(`review_above (${next.reviewAbove}) must not be above decline_above (${next.declineAbove}).`, 'review_above');
+    // Named after what was sent: a change to one threshold is checked against the other as stored.
+    const param = change.reviewAbove === undefined ? 'decline_above' : 'review_above';
+    throw errors.validation(`review_above (${next.reviewAbove}) must be below decline_above (${next.declineAbove}).`, param);
   }
   await deps.store.saveFraudThresholds(merchantId, next, idempotency && (await idempotency.partFor(next)));
   return next;

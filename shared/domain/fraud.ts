@@ -57,10 +57,10 @@ export function blockListValue(type: BlockListType, value: string): string {
   return type === 'card_fingerprint' ? value.trim() : value.trim().toLowerCase();
 }
 
-/** Thresholds a merchant may set: 0-100, and a review threshold not above the decline one. */
+/** Thresholds a merchant may set: integers 0-100, the review threshold below the decline one (so some scores are reviewed). */
 export function validThresholds(t: FraudThresholds): boolean {
   const inRange = (n: number) => Number.isInteger(n) && n >= 0 && n <= 100;
-  return inRange(t.reviewAbove) && inRange(t.declineAbove) && t.reviewAbove <= t.declineAbove;
+  return inRange(t.reviewAbove) && inRange(t.declineAbove) && t.reviewAbove < t.declineAbove;
 }
 
 /** What a rule may look at. The card lives only in memory, for the length of one request. */
@@ -108,11 +108,17 @@ export interface VelocityLimits {
 /** Below this many minor units an amount is small: card testers try small amounts first. */
 export const SMALL_AMOUNT = 500;
 
+/**
+ * A shopper retrying a declined card at checkout (5 attempts an intent) from one IP, or an office
+ * sharing one IP, trips the card and IP counts, but those rules weigh 70 together at most: they
+ * review, and the issuer's own answer stands. Only many new cards from one IP (card testing),
+ * or small amounts piling up beside them, add up to a decline.
+ */
 export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
-  cardAttempts: 4,
+  cardAttempts: 5,
   cardDeclines: 2,
-  ipAttempts: 10,
-  ipDeclines: 5,
+  ipAttempts: 30,
+  ipDeclines: 10,
   ipNewCards: 4,
   ipSmallAmounts: 3,
 };
@@ -139,7 +145,7 @@ export function fraudRules(limits: VelocityLimits = DEFAULT_VELOCITY_LIMITS): re
     },
     {
       id: 'card_recent_declines',
-      weight: 35,
+      weight: 30,
       reason: `This card was declined ${limits.cardDeclines} or more times in the last hour.`,
       fires: (c) => c.history.card.declines >= limits.cardDeclines,
     },
@@ -151,19 +157,19 @@ export function fraudRules(limits: VelocityLimits = DEFAULT_VELOCITY_LIMITS): re
     },
     {
       id: 'card_velocity',
-      weight: 25,
+      weight: 15,
       reason: `This card was tried ${limits.cardAttempts} or more times in the last hour.`,
       fires: (c) => c.history.card.attempts >= limits.cardAttempts,
     },
     {
       id: 'ip_declines',
-      weight: 20,
+      weight: 15,
       reason: `${limits.ipDeclines} or more payments from this IP address were declined in the last hour.`,
       fires: (c) => (c.history.ip?.declines ?? 0) >= limits.ipDeclines,
     },
     {
       id: 'ip_velocity',
-      weight: 15,
+      weight: 10,
       reason: `${limits.ipAttempts} or more payments came from this IP address in the last hour.`,
       fires: (c) => (c.history.ip?.attempts ?? 0) >= limits.ipAttempts,
     },

@@ -78,21 +78,181 @@ describe('a card-testing run', () => {
 });
 
 describe('the test cards', () => {
-  it('keep their documented answers for a shopper trying again from one IP, until a declined card is tried too often', async () => {
+  it('keep their documented answers for a shopper trying a declined card again and again from one IP: the rules review, the issuer answers', async () => {
     const shop = await onboardMerchant(gateway.url, 'Returning Shopper Shop');
     const declining = () => paymentBody({ card: card('4000000000000002'), customer: { ip: '203.0.113.60' } });
-    for (let i = 0; i < 5; i++) {
-      const ok = await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ customer: { ip: '203.0.113.60' } }));
-      expect(ok.status, JSON.stringify(ok.body)).toBe(201);
-      expectError(await shop.call('POST', '/api/v1/payments/authorize', declining()), 402, 'card_declined', { decline_code: 'do_not_honor' });
+    let lastDecline: Answer | undefined;
+    for (let i = 0; i < 12; i++) {
+      if (i < 5) {
+        const ok = await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ customer: { ip: '203.0.113.60' } }));
+        expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+      }
+      lastDecline = await shop.call('POST', '/api/v1/payments/authorize', declining());
+      expectError(lastDecline, 402, 'card_declined', { decline_code: 'do_not_honor' });
     }
-    // The sixth decline of one card from one IP within the hour: the rules refuse it before the issuer is asked.
-    const refused = await shop.call('POST', '/api/v1/payments/authorize', declining());
-    expectError(refused, 402, 'fraud_declined');
-    const payment = await shop.call('GET', `/api/v1/payments/${refused.body.error.payment_id as string}`);
-    expect((payment.body.fraud.rules as Rule[]).map((r) => r.id)).toEqual(['card_recent_declines', 'card_velocity', 'ip_declines', 'ip_velocity']);
-    // Without the shopper's IP, the card rules alone review but do not decline: the issuer answers.
+    // The twelfth decline of one card from one IP within the hour: flagged for review, declined by the issuer as documented.
+    const payment = await shop.call('GET', `/api/v1/payments/${lastDecline!.body.error.payment_id as string}`);
+    expect(payment.body.fraud.decision).toBe('review');
+    expect((payment.body.fraud.rules as Rule[]).map((r) => r.id)).toEqual(['card_recent_declines', 'card_velocity', 'ip_declines']);
+    // Without the shopper's IP, the card rules alone review too: the issuer answers.
     expectError(await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card('4000000000000002') })), 402, 'card_declined');
     expectError(await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card('4000000000000259') })), 402, 'fraud_declined');
+    // The good card, tried again from that IP, is still approved.
+    const ok = await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card('5555555555554444'), customer: { ip: '203.0.113.60' } }));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+  });
+});
+
+describe('the fraud settings', () => {
+  it('are 29 and 70 until the merchant changes them, one threshold or both, and apply to its next payments only', async () => {
+    const shop = await onboardMerchant(gateway.url, 'Tuned Shop');
+    const other = await onboardMerchant(gateway.url, 'Untuned Shop');
+    const defaults = { object: 'fraud_settings', review_above: 29, decline_above: 70 };
+    expect(await shop.call('GET', '/api/v1/fraud/settings')).toMatchObject({ status: 200, body: defaults });
+
+    // A large amount scores 15 (large_amount): approved at the defaults.
+    const large = paymentBody({ amount: 100_000 });
+    expect((await shop.call('POST', '/api/v1/payments/authorize', large)).body.fraud).toMatchObject({ score: 15, decision: 'approve' });
+
+    expect(await shop.call('POST', '/api/v1/fraud/settings', { review_above: 10 })).toMatchObject({ status: 200, body: { ...defaults, review_above: 10 } });
+    const reviewed = await shop.call('POST', '/api/v1/payments/authorize', large);
+    expect(reviewed.status).toBe(201);
+    expect(reviewed.body.fraud).toMatchObject({ score: 15, decision: 'review' });
+
+    expect(await shop.call('POST', '/api/v1/fraud/settings', { decline_above: 14 })).toMatchObject({ status: 200, body: { ...defaults, review_above: 10, decline_above: 14 } });
+    expect(await shop.call('GET', '/api/v1/fraud/settings')).toMatchObject({ status: 200, body: { ...defaults, review_above: 10, decline_above: 14 } });
+    expectError(await shop.call('POST', '/api/v1/payments/authorize', large), 402, 'fraud_declined');
+    // An ordinary payment still scores 0.
+    expect((await shop.call('POST', '/api/v1/payments/authorize', paymentBody())).status).toBe(201);
+
+    // Another merchant's thresholds are its own.
+    expect(await other.call('GET', '/api/v1/fraud/settings')).toMatchObject({ status: 200, body: defaults });
+    expect((await other.call('POST', '/api/v1/payments/authorize', large)).body.fraud).toMatchObject({ decision: 'approve' });
+  });
+
+  it('answer 400 to thresholds that are not integers 0-100, or a review threshold not below the decline one, and keep what was set', async () => {
+    const shop = await onboardMerchant(gateway.url, 'Carefully Tuned Shop');
+    const bad: Array<[unknown, string]> = [
+      [{ review_above: 80, decline_above: 60 }, 'review_above'],
+      [{ review_above: 50, decline_above: 50 }, 'review_above'],
+      [{ review_above: 70 }, 'review_above'],
+      [{ decline_above: 29 }, 'decline_above'],
+      [{ review_above: 10.5 }, 'review_above'],
+      [{ review_above: -1 }, 'review_above'],
+      [{ decline_above: 101 }, 'decline_above'],
+      [{ decline_above: '80' }, 'decline_above'],
+      [{ review_above: null }, 'review_above'],
+      [{ review: 40 }, 'review'],
+    ];
+    for (const [body, param] of bad) {
+      const answer = await shop.call('POST', '/api/v1/fraud/settings', body);
+      expectError(answer, 400, 'validation_error', { param });
+      expect(answer.body.error.message, JSON.stringify(body)).toMatch(/review_above|decline_above|integer|number|parameter/i);
+    }
+    expectError(await shop.call('POST', '/api/v1/fraud/settings', {}), 400, 'validation_error');
+    expectError(await shop.call('POST', '/api/v1/fraud/settings', '{"review_above":'), 400, 'invalid_json');
+    expect(await shop.call('GET', '/api/v1/fraud/settings')).toMatchObject({ status: 200, body: { review_above: 29, decline_above: 70 } });
+  });
+});
+
+describe('the block list', () => {
+  it('declines a blocked card fingerprint, email (whatever its case) or IP with rule block_list, until the entry is deleted', async () => {
+    const shop = await onboardMerchant(gateway.url, 'Blocking Shop');
+    const first = await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card(visa(500)) }));
+    expect(first.status).toBe(201);
+    const fingerprint = first.body.card.fingerprint as string;
+
+    const byCard = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'card_fingerprint', value: fingerprint });
+    expect(byCard).toMatchObject({ status: 201, body: { id: expect.stringMatching(/^bl_/), object: 'block_list_entry', type: 'card_fingerprint', value: fingerprint } });
+    const byEmail = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'email', value: 'Tester@Example.COM' });
+    expect(byEmail).toMatchObject({ status: 201, body: { type: 'email', value: 'tester@example.com' } });
+    const byIp = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'ip', value: '198.51.100.7' });
+    expect(byIp).toMatchObject({ status: 201, body: { type: 'ip', value: '198.51.100.7' } });
+
+    const blockedBy = async (body: Record<string, unknown>) => {
+      const answer = await shop.call('POST', '/api/v1/payments/authorize', paymentBody(body));
+      expectError(answer, 402, 'fraud_declined', { payment_id: expect.stringMatching(/^pay_/) });
+      const payment = await shop.call('GET', `/api/v1/payments/${answer.body.error.payment_id as string}`);
+      expect(payment.body).toMatchObject({ status: 'failed', fraud: { decision: 'decline', score: 100 } });
+      expect(payment.body.fraud.rules).toContainEqual({ id: 'block_list', weight: 100, reason: expect.stringContaining('block list') });
+    };
+    await blockedBy({ card: card(visa(500)) });
+    await blockedBy({ customer: { email: 'TESTER@example.com' } });
+    await blockedBy({ customer: { email: 'tester@example.com', ip: '198.51.100.7' } });
+    await blockedBy({ customer: { ip: '198.51.100.7' } });
+    // Not blocked: another card, email or IP.
+    const clean = await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card(visa(501)), customer: { email: 'someone@example.com', ip: '198.51.100.8' } }));
+    expect(clean.status, JSON.stringify(clean.body)).toBe(201);
+    expect(clean.body.fraud.rules).toEqual([]);
+
+    // Listed newest first, paged.
+    const list = await shop.call('GET', '/api/v1/fraud/block-list');
+    expect(list).toMatchObject({ status: 200, body: { object: 'list', has_more: false } });
+    expect(list.body.data.map((e: { id: string }) => e.id)).toEqual([byIp.body.id, byEmail.body.id, byCard.body.id]);
+    const page = await shop.call('GET', '/api/v1/fraud/block-list?limit=1&offset=1');
+    expect(page.body).toMatchObject({ data: [{ id: byEmail.body.id }], limit: 1, offset: 1, has_more: true });
+
+    // Deleted: the card pays again; the entry is gone, once.
+    expect(await shop.call('DELETE', `/api/v1/fraud/block-list/${byCard.body.id as string}`)).toMatchObject({
+      status: 200,
+      body: { id: byCard.body.id, object: 'block_list_entry', deleted: true },
+    });
+    expect((await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ card: card(visa(500)) }))).status).toBe(201);
+    expectError(await shop.call('DELETE', `/api/v1/fraud/block-list/${byCard.body.id as string}`), 404, 'resource_not_found');
+    expect((await shop.call('GET', '/api/v1/fraud/block-list')).body.data.map((e: { id: string }) => e.id)).toEqual([byIp.body.id, byEmail.body.id]);
+    // It can be blocked again.
+    expect((await shop.call('POST', '/api/v1/fraud/block-list', { type: 'card_fingerprint', value: fingerprint })).status).toBe(201);
+  });
+
+  it('blocks the shopper’s own IP on the public confirm', async () => {
+    const shop = await onboardMerchant(gateway.url, 'Checkout Blocking Shop');
+    const pay = async () => {
+      const intent = await shop.call('POST', '/api/v1/payment-intents', { amount: 5000, currency: 'USD', success_url: 'https://shop.example/ok' });
+      const answer = await fetch(`${gateway.url}/api/public/payment-intents/${intent.body.id as string}/confirm`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_secret: intent.body.client_secret, card: card(visa(600)), customer_email: 'shopper@example.com' }),
+      });
+      return { status: answer.status, body: (await answer.json()) as { error?: { code: string; payment_id: string } } };
+    };
+    expect((await pay()).status).toBe(200);
+    // The gateway's own test client calls from the loopback address.
+    const blocked = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'ip', value: '127.0.0.1' });
+    expect(blocked.status, JSON.stringify(blocked.body)).toBe(201);
+    const refused = await pay();
+    expect(refused.status).toBe(402);
+    expect(refused.body.error!.code).toBe('fraud_declined');
+    const payment = await shop.call('GET', `/api/v1/payments/${refused.body.error!.payment_id}`);
+    expect((payment.body.fraud.rules as Rule[]).map((r) => r.id)).toContain('block_list');
+  });
+
+  it('answers 409 to a value already blocked, 404 to another merchant’s entry, 400 to what is no card fingerprint, email or IP', async () => {
+    const shop = await onboardMerchant(gateway.url, 'Strict Blocking Shop');
+    const other = await onboardMerchant(gateway.url, 'Other Blocking Shop');
+    const entry = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'email', value: 'dup@example.com' });
+    expect(entry.status).toBe(201);
+    const again = await shop.call('POST', '/api/v1/fraud/block-list', { type: 'email', value: 'DUP@example.com' });
+    expectError(again, 409, 'invalid_state');
+    expect(again.body.error.message).toContain(entry.body.id as string);
+    // Each merchant's list is its own.
+    expect((await other.call('POST', '/api/v1/fraud/block-list', { type: 'email', value: 'dup@example.com' })).status).toBe(201);
+    expectError(await other.call('DELETE', `/api/v1/fraud/block-list/${entry.body.id as string}`), 404, 'resource_not_found');
+    expect((await shop.call('GET', '/api/v1/fraud/block-list')).body.data).toHaveLength(1);
+
+    const bad: Array<[unknown, string]> = [
+      [{ type: 'phone', value: '+15550100' }, 'type'],
+      [{ type: 'email', value: 'not-an-email' }, 'value'],
+      [{ type: 'ip', value: '999.1.1.1' }, 'value'],
+      [{ type: 'ip', value: 'example.com' }, 'value'],
+      [{ type: 'card_fingerprint', value: '4242424242424242' }, 'value'],
+      [{ type: 'card_fingerprint', value: 'short' }, 'value'],
+      [{ type: 'email' }, 'value'],
+      [{ type: 'email', value: 'a@example.com', note: 'x' }, 'note'],
+    ];
+    for (const [body, param] of bad) expectError(await shop.call('POST', '/api/v1/fraud/block-list', body), 400, 'validation_error', { param });
+    expectError(await shop.call('POST', '/api/v1/fraud/block-list', {}), 400, 'validation_error');
+    // A malformed id is reported as any unknown one.
+    expectError(await shop.call('DELETE', '/api/v1/fraud/block-list/bl_nope'), 404, 'resource_not_found');
+    expectError(await shop.call('GET', '/api/v1/fraud/block-list?limit=0'), 400, 'validation_error', { param: 'limit' });
   });
 });

@@ -43,10 +43,16 @@ const body = fc.oneof(
     metadata: fc.dictionary(fc.string({ maxLength: 45 }), fc.oneof(fc.string({ maxLength: 10 }), fc.integer())),
     client_secret: fc.string({ maxLength: 60 }),
     name: fc.string({ maxLength: 250 }),
+    customer: fc.record({ email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 20 })), ip: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 40 }), fc.integer()) }, { requiredKeys: [] }),
+    // The fraud routes: thresholds and block-list entries, near their shapes and not.
+    review_above: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null)),
+    decline_above: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null)),
+    type: fc.oneof(fc.constantFrom('card_fingerprint', 'email', 'ip', 'EMAIL', ''), fc.string({ maxLength: 20 })),
+    value: fc.oneof(fc.emailAddress(), fc.ipV4(), fc.ipV6(), fc.constant('pQ3x8KfLz0aB7mN2cR5tYw'), fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
   }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
 );
-const id = fc.oneof(fc.constantFrom('pay_000000000000000000000000', 'pi_000000000000000000000000', 'mch_000000000000000000000000', 'whd_000000000000000000000000', 'checkout.js'), fc.string({ maxLength: 40 }));
-const query = fc.dictionary(fc.constantFrom('limit', 'offset', 'status', 'type', 'client_secret', 'event_id', 'x'), fc.string({ maxLength: 12 }));
+const id = fc.oneof(fc.constantFrom('pay_000000000000000000000000', 'pi_000000000000000000000000', 'mch_000000000000000000000000', 'whd_000000000000000000000000', 'bl_000000000000000000000000', 'checkout.js'), fc.string({ maxLength: 40 }));
+const query = fc.dictionary(fc.constantFrom('limit', 'offset', 'status', 'type', 'client_secret', 'event_id', 'starting_after', 'ending_before', 'x'), fc.string({ maxLength: 12 }));
 
 describe('hostile input never gets a 500', () => {
   it.each((Object.values(ROUTES) as RouteSpec[]).map((r) => [`${r.method} ${r.path}`, r] as const))('%s answers 2xx-4xx in the contract’s shape', async (_, route) => {

@@ -142,6 +142,21 @@ describe('the velocity rules', () => {
     );
   });
 
+  it('never decline on card and IP counts alone, whatever they are: a shopper retrying a declined card from one IP gets the issuer’s answer', () => {
+    fc.assert(
+      fc.property(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.integer({ min: 500, max: 99_999 }), (cardAttempts, cardDeclines, ipAttempts, ipDeclines, newCards, amount) => {
+        // Card testing is new cards from the IP: a card seen before, or an amount that is not small, is not that.
+        const history: FraudHistory = { card: { attempts: cardAttempts + 1, declines: cardDeclines }, ip: { attempts: ipAttempts, declines: ipDeclines, newCards, smallAmounts: ipAttempts } };
+        return assessFraud(context({ amount, history })).decision !== 'decline';
+      }),
+    );
+  });
+
+  it('review a card declined twice before, whether the issuer declines it again or approves it (declines then approval)', () => {
+    const assessment = assessFraud(context({ history: { card: { attempts: 2, declines: 2 }, ip: null } }));
+    expect(assessment).toMatchObject({ decision: 'review', rules: [{ id: 'card_recent_declines' }] });
+  });
+
   it('move the thresholds with the limits given', () => {
     const strict = fraudRules({ ...DEFAULT_VELOCITY_LIMITS, cardAttempts: 1 });
     expect(ids(context({ history: { card: { attempts: 1, declines: 0 }, ip: null } }), strict)).toEqual(['card_velocity']);
