@@ -89,6 +89,32 @@ export interface FraudRule {
 const COMPROMISED_CARDS = new Set(['4000000000000259']);
 const DISPOSABLE_EMAIL_DOMAINS = new Set(['mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com', 'yopmail.com']);
 
+/** Mail providers whose near misses (gmial.com, hotmal.com, yahooo.com) fake or mistyped customer emails use. */
+const COMMON_EMAIL_DOMAINS = ['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'icloud.com', 'aol.com', 'protonmail.com', 'gmx.com'];
+/** Real domains one edit from a common one: not near misses. */
+const REAL_EMAIL_DOMAINS = new Set([...COMMON_EMAIL_DOMAINS, 'mail.com', 'ymail.com', 'email.com', 'gmx.net', 'gmx.de', 'me.com', 'mac.com', 'msn.com', 'aim.com', 'proton.me', 'live.ca', 'live.fr']);
+
+/** Edits from a to b (insert, delete, substitute, or swap two neighbours), as in a typo. */
+function typoDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The common provider an email domain is one typo away from (`gmial.com`: `gmail.com`), or null. */
+export function nearMissEmailDomain(domain: string): string | null {
+  const lower = domain.toLowerCase();
+  if (REAL_EMAIL_DOMAINS.has(lower)) return null;
+  return COMMON_EMAIL_DOMAINS.find((common) => Math.abs(common.length - lower.length) <= 1 && typoDistance(lower, common) === 1) ?? null;
+}
+
 /** The limits of the velocity rules, over the last hour (the counters' window): configuration, with these defaults. */
 export interface VelocityLimits {
   /** Earlier attempts with one card. */
@@ -188,6 +214,15 @@ export function fraudRules(limits: VelocityLimits = DEFAULT_VELOCITY_LIMITS): re
       fires: (c) => {
         const domain = c.customer?.email?.split('@')[1]?.toLowerCase();
         return domain !== undefined && DISPOSABLE_EMAIL_DOMAINS.has(domain);
+      },
+    },
+    {
+      id: 'email_domain_near_miss',
+      weight: 20,
+      reason: "The customer's email domain is one typo away from a common email provider's (gmial.com for gmail.com): an address that does not fit a real customer.",
+      fires: (c) => {
+        const domain = c.customer?.email?.split('@')[1];
+        return domain !== undefined && nearMissEmailDomain(domain) !== null;
       },
     },
     { id: 'unknown_card_brand', weight: 10, reason: 'The card is of no known brand.', fires: (c) => c.card.brand === 'unknown' },

@@ -8,6 +8,7 @@ import {
   DEFAULT_VELOCITY_LIMITS,
   fraudAssessmentView,
   fraudRules,
+  nearMissEmailDomain,
   NO_FRAUD_HISTORY,
   type FraudContext,
   type FraudHistory,
@@ -67,6 +68,25 @@ describe('assessFraud with the default rules', () => {
     for (const customer of [customerWithEmail('jane@example.com'), customerWithEmail('mailinator.com'), customerWithEmail(null), null]) {
       expect(ids(context({ customer }))).toEqual([]);
     }
+  });
+
+  it('fires email_domain_near_miss for a domain one typo from a common provider, whatever its case, and not for the provider or real look-alikes', () => {
+    for (const email of ['jane@gmial.com', 'jane@gmal.com', 'jane@GMAIL.CO', 'jane@hotmial.com', 'jane@yahooo.com', 'jane@outlok.com', 'jane@icloud.co']) {
+      expect(ids(context({ customer: customerWithEmail(email) })), email).toEqual(['email_domain_near_miss']);
+    }
+    for (const email of ['jane@gmail.com', 'jane@Gmail.com', 'jane@ymail.com', 'jane@mail.com', 'jane@example.com', 'jane@gmx.net', 'jane@me.com', 'jane@shop.example']) {
+      expect(ids(context({ customer: customerWithEmail(email) })), email).toEqual([]);
+    }
+  });
+
+  it('never fires email_domain_near_miss for a common provider itself, and fires it only a typo away (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com'), fc.nat(20), fc.constantFrom('x', 'q', 'z'), (domain, at, letter) => {
+        const position = at % domain.length;
+        const inserted = `${domain.slice(0, position)}${letter}${domain.slice(position)}`;
+        return nearMissEmailDomain(domain) === null && nearMissEmailDomain(inserted) === domain;
+      }),
+    );
   });
 
   it('fires unknown_card_brand for a card of no known brand', () => {
