@@ -183,12 +183,14 @@ export interface PaymentCommit {
   fraudAttempt?: FraudAttempt;
 }
 
-/** Whom the fraud counters and block lists are read for: one attempt's card, email and shopper IP at one merchant. */
+/** Whom the fraud counters and block lists are read for: one attempt's card, email, shopper IP and currency at one merchant. */
 export interface FraudSubject {
   merchantId: string;
   fingerprint: string;
   email: string | null;
   clientIp: string | null;
+  /** Whose usual amounts the attempt is compared with: the merchant's in this currency. */
+  currency: Currency;
 }
 
 /** What the fraud rules read of the store for one attempt. */
@@ -203,6 +205,10 @@ export interface FraudAttempt {
   subject: FraudSubject;
   atMs: number;
   declined: boolean;
+  /** An approved attempt's amount counts into the merchant's usual amounts. */
+  amount: number;
+  /** Spreads the merchant's usual-amount counts over a few items (concurrent payments seldom write the same one). */
+  paymentId: string;
   smallAmount: boolean;
   /** The card had no attempt at this merchant in the counters' window: a new card for the IP's card-testing count. */
   newCard: boolean;

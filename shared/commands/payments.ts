@@ -64,7 +64,7 @@ export async function createPayment(
 
   // What came before this attempt (counters of its card and IP, the merchant's block list and thresholds): one read.
   const clientIp = input.clientIp ?? null;
-  const subject = { merchantId, fingerprint, email: input.customer?.email ?? null, clientIp };
+  const subject = { merchantId, fingerprint, email: input.customer?.email ?? null, clientIp, currency: input.currency };
   const signals = await deps.store.readFraudSignals(subject, now.getTime());
   const fraud = assessFraud(
     { amount: input.amount, currency: input.currency, card, customer: input.customer, clientIp, now, history: signals.history, blocked: signals.blocked },
@@ -152,6 +152,8 @@ export async function createPayment(
       subject,
       atMs: now.getTime(),
       declined: !approved,
+      amount: input.amount,
+      paymentId,
       smallAmount: input.amount < SMALL_AMOUNT,
       newCard: signals.history.card.attempts === 0,
     },

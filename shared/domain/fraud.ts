@@ -34,9 +34,11 @@ export interface FraudHistory {
   card: { attempts: number; declines: number };
   /** The shopper's IP address at this merchant; null when the shopper's IP is not known (a server call without `customer.ip`). */
   ip: { attempts: number; declines: number; newCards: number; smallAmounts: number } | null;
+  /** The merchant's approved payments in this payment's currency over the last week, and their amounts' total: its usual amount. */
+  merchant: { payments: number; amountTotal: number };
 }
 
-export const NO_FRAUD_HISTORY: FraudHistory = { card: { attempts: 0, declines: 0 }, ip: null };
+export const NO_FRAUD_HISTORY: FraudHistory = { card: { attempts: 0, declines: 0 }, ip: null, merchant: { payments: 0, amountTotal: 0 } };
 
 /** What a merchant put on its block list. */
 export const BLOCK_LIST_TYPES = ['card_fingerprint', 'email', 'ip'] as const;
@@ -129,6 +131,10 @@ export interface VelocityLimits {
   ipNewCards: number;
   /** Earlier small-amount attempts from one IP. */
   ipSmallAmounts: number;
+  /** The merchant's approved payments in the currency over the last week before its average is its usual amount. */
+  usualAmountPayments: number;
+  /** How many times the merchant's average an amount must exceed to be far above its usual. */
+  usualAmountMultiple: number;
 }
 
 /** Below this many minor units an amount is small: card testers try small amounts first. */
@@ -147,6 +153,8 @@ export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
   ipDeclines: 10,
   ipNewCards: 4,
   ipSmallAmounts: 3,
+  usualAmountPayments: 20,
+  usualAmountMultiple: 10,
 };
 
 /** Major-unit thresholds are the same for each supported currency: a deliberate simplification. */
@@ -198,6 +206,15 @@ export function fraudRules(limits: VelocityLimits = DEFAULT_VELOCITY_LIMITS): re
       weight: 10,
       reason: `${limits.ipAttempts} or more payments came from this IP address in the last hour.`,
       fires: (c) => (c.history.ip?.attempts ?? 0) >= limits.ipAttempts,
+    },
+    {
+      id: 'amount_far_above_usual',
+      weight: 30,
+      reason: `The amount is more than ${limits.usualAmountMultiple} times the merchant's average in this currency over the last week.`,
+      fires: (c) => {
+        const { payments, amountTotal } = c.history.merchant;
+        return payments >= limits.usualAmountPayments && c.amount * payments > limits.usualAmountMultiple * amountTotal;
+      },
     },
     { id: 'large_amount', weight: 15, reason: 'The amount is large.', fires: (c) => c.amount >= LARGE_AMOUNT && c.amount < VERY_LARGE_AMOUNT },
     { id: 'very_large_amount', weight: 35, reason: 'The amount is very large.', fires: (c) => c.amount >= VERY_LARGE_AMOUNT },

@@ -18,8 +18,10 @@ import {
 const NOW = new Date('2026-11-24T10:00:00.000Z');
 const VISA: ValidCard = { number: '4242424242424242', expMonth: 12, expYear: 2030, cvv: '123', brand: 'visa' };
 
-function context(overrides: Partial<FraudContext> = {}): FraudContext {
-  return { amount: 1_000, currency: 'USD', card: VISA, customer: null, clientIp: null, now: NOW, history: NO_FRAUD_HISTORY, blocked: [], ...overrides };
+/** A context; a history given in part is the rest of no history at all. */
+function context(overrides: Partial<Omit<FraudContext, 'history'>> & { history?: Partial<FraudHistory> } = {}): FraudContext {
+  const { history, ...rest } = overrides;
+  return { amount: 1_000, currency: 'USD', card: VISA, customer: null, clientIp: null, now: NOW, blocked: [], ...rest, history: { ...NO_FRAUD_HISTORY, ...history } };
 }
 
 function customerWithEmail(email: string | null) {
@@ -34,6 +36,7 @@ function always(id: string, weight: number): FraudRule {
 }
 
 const ip = (counts: Partial<NonNullable<FraudHistory['ip']>>): FraudHistory => ({
+  ...NO_FRAUD_HISTORY,
   card: { attempts: 0, declines: 0 },
   ip: { attempts: 0, declines: 0, newCards: 0, smallAmounts: 0, ...counts },
 });
@@ -166,7 +169,7 @@ describe('the velocity rules', () => {
     fc.assert(
       fc.property(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.integer({ min: 500, max: 99_999 }), (cardAttempts, cardDeclines, ipAttempts, ipDeclines, newCards, amount) => {
         // Card testing is new cards from the IP: a card seen before, or an amount that is not small, is not that.
-        const history: FraudHistory = { card: { attempts: cardAttempts + 1, declines: cardDeclines }, ip: { attempts: ipAttempts, declines: ipDeclines, newCards, smallAmounts: ipAttempts } };
+        const history: Partial<FraudHistory> = { card: { attempts: cardAttempts + 1, declines: cardDeclines }, ip: { attempts: ipAttempts, declines: ipDeclines, newCards, smallAmounts: ipAttempts } };
         return assessFraud(context({ amount, history })).decision !== 'decline';
       }),
     );
@@ -175,6 +178,14 @@ describe('the velocity rules', () => {
   it('review a card declined twice before, whether the issuer declines it again or approves it (declines then approval)', () => {
     const assessment = assessFraud(context({ history: { card: { attempts: 2, declines: 2 }, ip: null } }));
     expect(assessment).toMatchObject({ decision: 'review', rules: [{ id: 'card_recent_declines' }] });
+  });
+
+  it('fire amount_far_above_usual for an amount over 10 times the merchant’s average in the currency, once it has 20 payments in it', () => {
+    const merchant = (payments: number, amountTotal: number) => ({ merchant: { payments, amountTotal } });
+    expect(assessFraud(context({ amount: 10_001, history: merchant(20, 20_000) }))).toMatchObject({ decision: 'review', rules: [{ id: 'amount_far_above_usual', weight: 30 }] });
+    expect(ids(context({ amount: 10_000, history: merchant(20, 20_000) }))).toEqual([]);
+    expect(ids(context({ amount: 50_000, history: merchant(19, 19_000) }))).toEqual([]);
+    expect(ids(context({ amount: 50_000, history: merchant(0, 0) }))).toEqual([]);
   });
 
   it('move the thresholds with the limits given', () => {

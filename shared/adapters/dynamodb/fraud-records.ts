@@ -13,12 +13,26 @@ const BUCKETS_IN_WINDOW = FRAUD_WINDOW_SECONDS / FRAUD_BUCKET_SECONDS;
 const COUNTS = { attempts: 'a', declines: 'd', newCards: 'n', smallAmounts: 's' } as const;
 type Count = keyof typeof COUNTS;
 
+/** A merchant's usual amounts: its approved payments per currency, counted per day over the last week and the day now filling. */
+export const USUAL_AMOUNT_DAYS = 7;
+const DAY_SECONDS = 86_400;
+/**
+ * Every payment of a merchant counts into its usual amounts: one item would make concurrent
+ * payments conflict on it, so the counts are spread over a few items (by payment id), read together.
+ */
+export const USUAL_AMOUNT_SHARDS = 4;
+
+const dayOf = (nowMs: number) => Math.floor(nowMs / 1000 / DAY_SECONDS) * DAY_SECONDS;
+const shardOf = (paymentId: string) => [...paymentId].reduce((sum, char) => sum + char.charCodeAt(0), 0) % USUAL_AMOUNT_SHARDS;
+
 const bucketOf = (nowMs: number) => Math.floor(nowMs / 1000 / FRAUD_BUCKET_SECONDS) * FRAUD_BUCKET_SECONDS;
 const attributeOf = (count: Count, bucketStart: number) => `${COUNTS[count]}_${String(bucketStart)}`;
 
 export const fraudKeys = {
   card: (merchantId: string, fingerprint: string) => ({ pk: `FRAUD#${merchantId}#CARD#${fingerprint}`, sk: 'FRAUD' }),
   ip: (merchantId: string, ip: string) => ({ pk: `FRAUD#${merchantId}#IP#${ip}`, sk: 'FRAUD' }),
+  /** One of the items counting the merchant's approved payments and their amounts in a currency. */
+  usualAmounts: (merchantId: string, currency: string, shard: number) => ({ pk: `FRAUD#${merchantId}#AMOUNTS#${currency}`, sk: `SHARD#${String(shard)}` }),
   /** The merchant's thresholds, where it changed them. */
   settings: (merchantId: string) => ({ pk: `MERCHANT#${merchantId}`, sk: 'FRAUD_SETTINGS' }),
   /** A value on a merchant's block list (emails lower case). */
@@ -28,6 +42,21 @@ export const fraudKeys = {
 
 function thresholdsOf(item: Item | undefined): FraudThresholds {
   return item ? { reviewAbove: Number(item['reviewAbove']), declineAbove: Number(item['declineAbove']) } : DEFAULT_FRAUD_THRESHOLDS;
+}
+
+/** The approved payments and their total over the days of the week that ends now, in these items. */
+function usualAmountsIn(items: readonly Item[], nowMs: number): { payments: number; amountTotal: number } {
+  const today = dayOf(nowMs);
+  let payments = 0;
+  let amountTotal = 0;
+  for (const item of items) {
+    for (let back = 0; back <= USUAL_AMOUNT_DAYS; back++) {
+      const day = String(today - back * DAY_SECONDS);
+      payments += Number(item[`c_${day}`] ?? 0);
+      amountTotal += Number(item[`t_${day}`] ?? 0);
+    }
+  }
+  return { payments, amountTotal };
 }
 
 /** The sum of a count over the buckets of the window that ends now. */
@@ -68,11 +97,13 @@ export class FraudRecords implements FraudStore {
     if (subject.clientIp !== null) blockKeys.push(blocked('ip', subject.clientIp));
 
     const settingsKey = fraudKeys.settings(merchantId);
-    const found = await this.table.getMany([cardKey, ...(ipKey ? [ipKey] : []), settingsKey, ...blockKeys.map(([, key]) => key)]);
-    const byPk = new Map(found.filter((item) => item['sk'] !== settingsKey.sk).map((item) => [item['pk'] as string, item]));
-    const settings = found.find((item) => item['sk'] === settingsKey.sk);
-    const card = byPk.get(cardKey.pk);
-    const ip = ipKey ? byPk.get(ipKey.pk) : undefined;
+    const amountKeys = Array.from({ length: USUAL_AMOUNT_SHARDS }, (_, shard) => fraudKeys.usualAmounts(merchantId, subject.currency, shard));
+    const found = await this.table.getMany([cardKey, ...(ipKey ? [ipKey] : []), settingsKey, ...blockKeys.map(([, key]) => key), ...amountKeys]);
+    const byKey = new Map(found.map((item) => [`${String(item['pk'])}|${String(item['sk'])}`, item]));
+    const at = (key: { pk: string; sk: string }) => byKey.get(`${key.pk}|${key.sk}`);
+    const settings = at(settingsKey);
+    const card = at(cardKey);
+    const ip = ipKey ? at(ipKey) : undefined;
     return {
       history: {
         card: { attempts: countInWindow(card, 'attempts', nowMs), declines: countInWindow(card, 'declines', nowMs) },
@@ -84,8 +115,9 @@ export class FraudRecords implements FraudStore {
               smallAmounts: countInWindow(ip, 'smallAmounts', nowMs),
             }
           : null,
+        merchant: usualAmountsIn(amountKeys.map(at).filter((item): item is Item => item !== undefined), nowMs),
       },
-      blocked: blockKeys.filter(([, key]) => byPk.has(key.pk)).map(([type]) => type),
+      blocked: blockKeys.filter(([, key]) => at(key) !== undefined).map(([type]) => type),
       thresholds: thresholdsOf(settings),
     };
   }
@@ -167,7 +199,32 @@ export class FraudRecords implements FraudStore {
         }),
       );
     }
+    // An approved payment counts into the merchant's usual amounts (a decline is no sign of what its customers pay).
+    if (!attempt.declined) items.push(this.usualAmountItem(attempt));
     return items;
+  }
+
+  private usualAmountItem(attempt: FraudAttempt): TransactItem {
+    const { subject, atMs } = attempt;
+    const today = dayOf(atMs);
+    const names: Record<string, string> = { '#ttl': TABLE.ttlAttribute, '#c': `c_${String(today)}`, '#t': `t_${String(today)}` };
+    const removals: string[] = [];
+    // The week before the window: whatever an earlier count left there.
+    for (let back = USUAL_AMOUNT_DAYS + 1; back <= 2 * USUAL_AMOUNT_DAYS + 1; back++) {
+      const day = String(today - back * DAY_SECONDS);
+      names[`#c${String(back)}`] = `c_${day}`;
+      names[`#t${String(back)}`] = `t_${day}`;
+      removals.push(`#c${String(back)}`, `#t${String(back)}`);
+    }
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: fraudKeys.usualAmounts(subject.merchantId, subject.currency, shardOf(attempt.paymentId)),
+        UpdateExpression: `ADD #c :one, #t :amount SET #ttl = :ttl REMOVE ${removals.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':one': 1, ':amount': attempt.amount, ':ttl': Math.floor(atMs / 1000) + (USUAL_AMOUNT_DAYS + 2) * DAY_SECONDS },
+      },
+    };
   }
 
   private countItem(key: { pk: string; sk: string }, atMs: number, counts: Partial<Record<Count, number>>): TransactItem {
