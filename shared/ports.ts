@@ -217,6 +217,9 @@ export interface FraudAttempt {
 export interface BlockListQuery {
   limit: number;
   offset: number;
+  /** The page after this entry (older ones), or before it (newer ones): `starting_after`, `ending_before`. */
+  startingAfter?: ListPosition | undefined;
+  endingBefore?: ListPosition | undefined;
 }
 
 /** The fraud counters (attempts and declines per card and per shopper IP, in a sliding hour), the merchant's thresholds and block list. */

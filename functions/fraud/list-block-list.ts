@@ -8,7 +8,12 @@ import { lambdaHandler } from '../../shared/runtime/aws.ts';
 export const endpoint = defineEndpoint({
   route: ROUTES.listBlockList,
   query: ListBlockListQuery,
-  run: async ({ query, merchantId, deps }) => listView(await listBlockList(deps, merchantId, query), query, blockListEntryView),
+  run: async ({ query, merchantId, deps }) =>
+    listView(
+      await listBlockList(deps, merchantId, { limit: query.limit, offset: query.offset, startingAfter: query.starting_after, endingBefore: query.ending_before }),
+      query,
+      blockListEntryView,
+    ),
 });
 
 export const handler = lambdaHandler(endpoint);

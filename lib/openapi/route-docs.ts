@@ -295,7 +295,7 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     description: 'Newest first.',
     tag: 'Fraud',
     answer: BlockListAnswer,
-    parameters: { ...PAGING },
+    parameters: { ...PAGING, ...cursors(exampleId('blockListEntry')) },
   },
   deleteBlockListEntry: {
     summary: 'Unblock a value',

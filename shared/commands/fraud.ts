@@ -1,7 +1,7 @@
 import type { Dependencies } from '../dependencies.ts';
 import { errors } from '../domain/errors.ts';
 import { blockListValue, validThresholds, type BlockListEntry, type BlockListType, type FraudThresholds } from '../domain/fraud.ts';
-import type { BlockListQuery, IdempotentAnswer, Page } from '../ports.ts';
+import type { BlockListQuery, IdempotentAnswer, ListPosition, Page } from '../ports.ts';
 
 /** The merchant's thresholds, with a change applied: either threshold may be given alone. */
 export async function updateFraudThresholds(
@@ -40,8 +40,24 @@ export async function blockValue(
   return entry;
 }
 
-export function listBlockList(deps: Dependencies, merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>> {
-  return deps.store.listBlockList(merchantId, query);
+/** A page of the merchant's block list, newest first; cursors are entry ids. */
+export async function listBlockList(
+  deps: Dependencies,
+  merchantId: string,
+  query: Pick<BlockListQuery, 'limit' | 'offset'> & { startingAfter?: string | undefined; endingBefore?: string | undefined },
+): Promise<Page<BlockListEntry>> {
+  const positionOf = async (entryId: string | undefined, param: string): Promise<ListPosition | undefined> => {
+    if (entryId === undefined) return undefined;
+    const cursor = await deps.store.getBlockListEntry(merchantId, entryId);
+    if (!cursor) throw errors.validation(`No such block list entry to page from: ${entryId}.`, param);
+    return { createdAt: cursor.createdAt, id: cursor.id };
+  };
+  return deps.store.listBlockList(merchantId, {
+    limit: query.limit,
+    offset: query.offset,
+    startingAfter: await positionOf(query.startingAfter, 'starting_after'),
+    endingBefore: await positionOf(query.endingBefore, 'ending_before'),
+  });
 }
 
 export async function unblockValue(deps: Dependencies, merchantId: string, id: string): Promise<void> {

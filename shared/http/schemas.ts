@@ -179,4 +179,4 @@ export const CreateBlockListEntryBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ip'), value: z.union([z.ipv4(), z.ipv6()]) }),
 ]);
 export const BlockListEntryIdParams = idParam('blockListEntry');
-export const ListBlockListQuery = z.strictObject({ ...Paging });
+export const ListBlockListQuery = z.strictObject({ ...Paging, ...cursorsOf('blockListEntry') }).superRefine(oneWayToPage);

@@ -191,6 +191,11 @@ describe('the block list', () => {
     expect(list.body.data.map((e: { id: string }) => e.id)).toEqual([byIp.body.id, byEmail.body.id, byCard.body.id]);
     const page = await shop.call('GET', '/api/v1/fraud/block-list?limit=1&offset=1');
     expect(page.body).toMatchObject({ data: [{ id: byEmail.body.id }], limit: 1, offset: 1, has_more: true });
+    const after = await shop.call('GET', `/api/v1/fraud/block-list?limit=1&starting_after=${byEmail.body.id as string}`);
+    expect(after.body).toMatchObject({ data: [{ id: byCard.body.id }], has_more: false });
+    const before = await shop.call('GET', `/api/v1/fraud/block-list?ending_before=${byCard.body.id as string}`);
+    expect(before.body.data.map((e: { id: string }) => e.id)).toEqual([byIp.body.id, byEmail.body.id]);
+    expectError(await shop.call('GET', `/api/v1/fraud/block-list?offset=1&starting_after=${byEmail.body.id as string}`), 400, 'validation_error', { param: 'offset' });
 
     // Deleted: the card pays again; the entry is gone, once.
     expect(await shop.call('DELETE', `/api/v1/fraud/block-list/${byCard.body.id as string}`)).toMatchObject({

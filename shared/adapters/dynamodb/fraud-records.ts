@@ -165,7 +165,13 @@ export class FraudRecords implements FraudStore {
   }
 
   listBlockList(merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>> {
-    return this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#BLOCK`, query);
+    const sortKeyOf = (position: { createdAt: string; id: string }) => `${position.createdAt}#${position.id}`;
+    return this.table.newestFirst('byMerchant', `MERCHANT#${merchantId}#BLOCK`, {
+      limit: query.limit,
+      offset: query.offset,
+      after: query.startingAfter && sortKeyOf(query.startingAfter),
+      before: query.endingBefore && sortKeyOf(query.endingBefore),
+    });
   }
 
   async removeBlockListEntry(merchantId: string, id: string): Promise<boolean> {
