@@ -54,8 +54,29 @@ export interface BlockListEntry {
   createdAt: string;
 }
 
-/** A value as the block list compares it: emails case-insensitively, IPv6 addresses in lower case. */
+/**
+ * An IP address in one spelling, so that a block-list entry and a counter match however a caller
+ * wrote it: IPv6 compressed and in lower case (`2001:DB8:0:0::1` is `2001:db8::1`), an
+ * IPv4-mapped IPv6 address as its IPv4 (`::ffff:1.2.3.4` is `1.2.3.4`). Not an address: as given.
+ */
+export function canonicalIp(ip: string): string {
+  const trimmed = ip.trim();
+  if (!trimmed.includes(':')) return trimmed;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${trimmed}]`).hostname.slice(1, -1);
+  } catch {
+    return trimmed.toLowerCase();
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!mapped) return canonical;
+  const [high, low] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+/** A value as the block list compares it: emails case-insensitively, IP addresses in one spelling (canonicalIp). */
 export function blockListValue(type: BlockListType, value: string): string {
+  if (type === 'ip') return canonicalIp(value);
   return type === 'card_fingerprint' ? value.trim() : value.trim().toLowerCase();
 }
 

@@ -259,5 +259,10 @@ describe('the block list', () => {
     // A malformed id is reported as any unknown one.
     expectError(await shop.call('DELETE', '/api/v1/fraud/block-list/bl_nope'), 404, 'resource_not_found');
     expectError(await shop.call('GET', '/api/v1/fraud/block-list?limit=0'), 400, 'validation_error', { param: 'limit' });
+
+    // An IPv6 address is one value however it is written.
+    expect(await shop.call('POST', '/api/v1/fraud/block-list', { type: 'ip', value: '2001:DB8:0:0::7' })).toMatchObject({ status: 201, body: { value: '2001:db8::7' } });
+    expectError(await shop.call('POST', '/api/v1/fraud/block-list', { type: 'ip', value: '2001:db8::7' }), 409, 'invalid_state');
+    expectError(await shop.call('POST', '/api/v1/payments/authorize', paymentBody({ customer: { ip: '2001:db8:0000::0007' } })), 402, 'fraud_declined');
   });
 });

@@ -6,6 +6,8 @@ import {
   DEFAULT_FRAUD_RULES,
   DEFAULT_FRAUD_THRESHOLDS,
   DEFAULT_VELOCITY_LIMITS,
+  blockListValue,
+  canonicalIp,
   fraudAssessmentView,
   fraudRules,
   nearMissEmailDomain,
@@ -268,5 +270,28 @@ describe('fraudAssessmentView', () => {
         { id: 'gone_rule', weight: 0, reason: '' },
       ],
     });
+  });
+});
+
+describe('the block list’s values', () => {
+  it('compare emails case-insensitively and IP addresses in one spelling, whatever the caller wrote', () => {
+    expect(blockListValue('email', ' Tester@Example.COM ')).toBe('tester@example.com');
+    expect(blockListValue('card_fingerprint', 'pQ3x8KfLz0aB7mN2cR5tYw')).toBe('pQ3x8KfLz0aB7mN2cR5tYw');
+    expect(blockListValue('ip', '2001:DB8:0:0::1')).toBe('2001:db8::1');
+    expect(blockListValue('ip', '2001:db8::1')).toBe('2001:db8::1');
+    expect(canonicalIp('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(canonicalIp('::FFFF:c633:6407')).toBe('198.51.100.7');
+    expect(canonicalIp('198.51.100.7')).toBe('198.51.100.7');
+    expect(canonicalIp('::1')).toBe('::1');
+  });
+
+  it('give every spelling of one IPv6 address the same value (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), (groups) => {
+        const full = groups.map((g) => g.toString(16).padStart(4, '0').toUpperCase()).join(':');
+        const short = groups.map((g) => g.toString(16)).join(':');
+        return canonicalIp(full) === canonicalIp(short);
+      }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { blockListValue, DEFAULT_FRAUD_THRESHOLDS, type BlockListEntry, type BlockListType, type FraudThresholds } from '../../domain/fraud.ts';
+import { blockListValue, canonicalIp, DEFAULT_FRAUD_THRESHOLDS, type BlockListEntry, type BlockListType, type FraudThresholds } from '../../domain/fraud.ts';
 import type { BlockListQuery, FraudAttempt, FraudSignals, FraudStore, FraudSubject, IdempotencyPart, Page } from '../../ports.ts';
 import { TABLE } from './table.ts';
 import { cancellationReasons, keys, type Item, type TableAccess, type TransactItem } from './table-access.ts';
@@ -30,7 +30,8 @@ const attributeOf = (count: Count, bucketStart: number) => `${COUNTS[count]}_${S
 
 export const fraudKeys = {
   card: (merchantId: string, fingerprint: string) => ({ pk: `FRAUD#${merchantId}#CARD#${fingerprint}`, sk: 'FRAUD' }),
-  ip: (merchantId: string, ip: string) => ({ pk: `FRAUD#${merchantId}#IP#${ip}`, sk: 'FRAUD' }),
+  /** Counted under one spelling of the address, however the caller wrote it. */
+  ip: (merchantId: string, ip: string) => ({ pk: `FRAUD#${merchantId}#IP#${canonicalIp(ip)}`, sk: 'FRAUD' }),
   /** One of the items counting the merchant's approved payments and their amounts in a currency. */
   usualAmounts: (merchantId: string, currency: string, shard: number) => ({ pk: `FRAUD#${merchantId}#AMOUNTS#${currency}`, sk: `SHARD#${String(shard)}` }),
   /** The merchant's thresholds, where it changed them. */
