@@ -9,6 +9,7 @@ import type { DueWork, EventType, PaygateEvent } from './domain/events.ts';
 import type { Payment, PaymentPrecondition, PaymentStatus, Transaction, TransactionStatus } from './domain/payment.ts';
 import type { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from './domain/webhooks.ts';
 import type { PaymentIntent } from './domain/intents.ts';
+import type { BlockListEntry, BlockListType, FraudHistory, FraudThresholds } from './domain/fraud.ts';
 
 export interface Clock {
   now(): Date;
@@ -178,6 +179,55 @@ export interface PaymentCommit {
   events: PaygateEvent[];
   /** A payment intent changing with the payment, in the same commit (hosted checkout). */
   intent?: IntentChange;
+  /** A new payment's attempt, counted by the fraud counters in the same commit. */
+  fraudAttempt?: FraudAttempt;
+}
+
+/** Whom the fraud counters and block lists are read for: one attempt's card, email, shopper IP and currency at one merchant. */
+export interface FraudSubject {
+  merchantId: string;
+  fingerprint: string;
+  email: string | null;
+  clientIp: string | null;
+  /** Whose usual amounts the attempt is compared with: the merchant's in this currency. */
+  currency: Currency;
+}
+
+/** What the fraud rules read of the store for one attempt. */
+export interface FraudSignals {
+  history: FraudHistory;
+  blocked: BlockListType[];
+  thresholds: FraudThresholds;
+}
+
+/** An attempt as the counters count it, once its payment commits (a decline commits too: as a failed payment). */
+export interface FraudAttempt {
+  subject: FraudSubject;
+  atMs: number;
+  declined: boolean;
+  /** An approved attempt's amount counts into the merchant's usual amounts. */
+  amount: number;
+  /** Spreads the merchant's usual-amount counts over a few items (concurrent payments seldom write the same one). */
+  paymentId: string;
+  smallAmount: boolean;
+  /** The card had no attempt at this merchant in the counters' window: a new card for the IP's card-testing count. */
+  newCard: boolean;
+}
+
+export type BlockListQuery = ListQuery;
+
+/** The fraud counters (attempts and declines per card and per shopper IP, in a sliding hour), the merchant's thresholds and block list. */
+export interface FraudStore {
+  /** One read request: the card's and the IP's counters, the merchant's thresholds and the block-list entries naming the card, the email or the IP. */
+  readFraudSignals(subject: FraudSubject, nowMs: number): Promise<FraudSignals>;
+  getFraudThresholds(merchantId: string): Promise<FraudThresholds>;
+  saveFraudThresholds(merchantId: string, thresholds: FraudThresholds, idempotency?: IdempotencyPart): Promise<void>;
+  /** Adds the entry; answers the id of the entry already holding that value instead, if one does. */
+  addBlockListEntry(entry: BlockListEntry, idempotency?: IdempotencyPart): Promise<{ added: true } | { added: false; existingId: string }>;
+  getBlockListEntry(merchantId: string, id: string): Promise<BlockListEntry | null>;
+  listBlockList(merchantId: string, query: BlockListQuery): Promise<Page<BlockListEntry>>;
+  /** False when the merchant has no such entry. */
+  removeBlockListEntry(merchantId: string, id: string): Promise<boolean>;
 }
 
 /** An intent's next state, committed only if it is still at `expectedVersion`. */
@@ -338,7 +388,7 @@ export interface DueWorkStore {
 }
 
 /** The whole store, by aggregate: what a composition root hands the commands as `deps.store`. */
-export interface Store extends MerchantStore, PaymentStore, IdempotencyStore, IntentStore, EventStore, WebhookStore, DueWorkStore {
+export interface Store extends MerchantStore, PaymentStore, FraudStore, IdempotencyStore, IntentStore, EventStore, WebhookStore, DueWorkStore {
   /** Reads one fixed item: resolves when the table answers, throws when it cannot be reached. */
   ping(): Promise<void>;
 }

@@ -88,6 +88,12 @@ export const ROUTES = {
   listEvents: { method: 'GET', path: '/api/v1/events', handler: 'events/list-events', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
   getEvent: { method: 'GET', path: '/api/v1/events/{id}', handler: 'events/get-event', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
 
+  getFraudSettings: { method: 'GET', path: '/api/v1/fraud/settings', handler: 'fraud/get-fraud-settings', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
+  updateFraudSettings: { method: 'POST', path: '/api/v1/fraud/settings', handler: 'fraud/update-fraud-settings', auth: 'api_key', rateLimit: 'transaction' },
+  createBlockListEntry: { method: 'POST', path: '/api/v1/fraud/block-list', handler: 'fraud/create-block-list-entry', auth: 'api_key', rateLimit: 'transaction' },
+  listBlockList: { method: 'GET', path: '/api/v1/fraud/block-list', handler: 'fraud/list-block-list', auth: 'api_key', rateLimit: 'transaction', readsOnly: true },
+  deleteBlockListEntry: { method: 'DELETE', path: '/api/v1/fraud/block-list/{id}', handler: 'fraud/delete-block-list-entry', auth: 'api_key', rateLimit: 'transaction' },
+
   createMerchant: { method: 'POST', path: '/api/admin/merchants', handler: 'admin/create-merchant', auth: 'admin', rateLimit: null },
   createApiKey: { method: 'POST', path: '/api/admin/merchants/{id}/api-keys', handler: 'admin/create-api-key', auth: 'admin', rateLimit: null },
   revokeApiKey: { method: 'DELETE', path: '/api/admin/merchants/{id}/api-keys/{key_id}', handler: 'admin/revoke-api-key', auth: 'admin', rateLimit: null },

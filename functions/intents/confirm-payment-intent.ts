@@ -9,9 +9,11 @@ export const endpoint = defineEndpoint({
   route: ROUTES.confirmPaymentIntent,
   body: ConfirmPaymentIntentBody,
   params: PaymentIntentIdParams,
-  run: async ({ body, params, clientSecret, deps }) => {
+  run: async ({ body, params, clientSecret, clientIp, deps }) => {
     const { intent, payment, redirectUrl } = await confirmIntent(deps, params.id, {
       clientSecret,
+      // The shopper's own IP: what the fraud counters count per IP.
+      clientIp,
       card: body.card,
       customerEmail: body.customer_email ?? null,
     });

@@ -10,13 +10,23 @@ import { MAX_ENDPOINTS_PER_MERCHANT } from '../../shared/commands/webhooks.ts';
 import { CARD_BRANDS } from '../../shared/domain/cards.ts';
 import { ERROR_TYPES } from '../../shared/domain/errors.ts';
 import { EVENT_TYPES } from '../../shared/domain/events.ts';
-import { FRAUD_DECISIONS } from '../../shared/domain/fraud.ts';
+import { BLOCK_LIST_TYPES, FRAUD_DECISIONS } from '../../shared/domain/fraud.ts';
 import { INTENT_STATUSES } from '../../shared/domain/intents.ts';
 import { ID_PREFIXES, idPattern, type IdKind } from '../../shared/domain/ids.ts';
 import { MAX_AMOUNT, SUPPORTED_CURRENCIES } from '../../shared/domain/money.ts';
 import { PAYMENT_STATUSES, TRANSACTION_STATUSES, TRANSACTION_TYPES } from '../../shared/domain/payment.ts';
 import { DELIVERY_STATUSES } from '../../shared/domain/webhooks.ts';
-import type { deliveryView, intentView, listView, paymentView, publicIntentView, transactionView, webhookEndpointView } from '../../shared/domain/views.ts';
+import type {
+  blockListEntryView,
+  deliveryView,
+  fraudSettingsView,
+  intentView,
+  listView,
+  paymentView,
+  publicIntentView,
+  transactionView,
+  webhookEndpointView,
+} from '../../shared/domain/views.ts';
 
 /** An id as the API makes them (prefix and 24 base62 characters), for examples. */
 export const exampleId = (kind: IdKind, tail = '3kT9xQ2mZ7rB1cW5vY8nL0a1') => `${ID_PREFIXES[kind]}${tail}`;
@@ -91,9 +101,23 @@ export const PaymentAnswer = z
       .strictObject({
         score: z.number().int().min(0).max(100),
         decision: z.enum(FRAUD_DECISIONS),
-        rules: z.array(z.string()).meta({ description: 'The ids of the rules that fired, in the order they were evaluated.', examples: [['large_amount']] }),
+        rules: z
+          .array(
+            z
+              .strictObject({
+                id: z.string().meta({ description: 'Which rule fired.', examples: ['ip_card_testing'] }),
+                weight: z.number().int().min(0).max(100).meta({ description: 'What it added to the score.', examples: [45] }),
+                reason: z.string().meta({ description: 'Why, in words.', examples: ['More than 4 different cards were tried from this IP address in the last hour.'] }),
+              })
+              .meta({ id: 'FraudRuleHit' }),
+          )
+          .meta({ description: 'The rules that fired, in the order they were evaluated.', examples: [[{ id: 'large_amount', weight: 15, reason: 'The amount is large.' }]] }),
       })
-      .meta({ id: 'FraudAssessment', description: 'Under 30 approve, 30 to 70 review (authorized, flagged), over 70 decline.' }),
+      .meta({
+        id: 'FraudAssessment',
+        description:
+          "The score is the sum of the weights of the rules that fired (at most 100). Decided at the merchant's thresholds (`GET /api/v1/fraud/settings`; by default above 29 review: authorized, flagged, `payment.review_required`; above 70 decline).",
+      }),
     response_code: z.string().meta({ description: "The issuer's answer: `00` approved.", examples: ['00'] }),
     decline_code: z.string().nullable().meta({ examples: ['insufficient_funds'] }),
     authorization_code: z.string().nullable(),
@@ -357,6 +381,34 @@ export const RevokedApiKeyAnswer = z
   .strictObject({ id: id('apiKey'), object: z.literal('api_key'), merchant_id: id('merchant'), revoked: z.literal(true) })
   .meta({ id: 'RevokedApiKey' });
 
+const FRAUD_SETTINGS_EXAMPLE = { object: 'fraud_settings', review_above: 29, decline_above: 70 } as const;
+
+export const FraudSettingsAnswer = z
+  .strictObject({
+    object: z.literal('fraud_settings'),
+    review_above: z.number().int().min(0).max(100).meta({ description: 'A payment scoring above this is reviewed: authorized, flagged, `payment.review_required`.' }),
+    decline_above: z.number().int().min(0).max(100).meta({ description: 'A payment scoring above this is declined: `402 fraud_declined`.' }),
+  })
+  .meta({ id: 'FraudSettings', description: "The merchant's fraud thresholds (defaults 29 and 70).", examples: [FRAUD_SETTINGS_EXAMPLE] });
+
+const BLOCK_LIST_ENTRY_EXAMPLE = { id: exampleId('blockListEntry'), object: 'block_list_entry', type: 'email', value: 'tester@example.com', created_at: CREATED_AT } as const;
+
+export const BlockListEntryAnswer = z
+  .strictObject({
+    id: id('blockListEntry'),
+    object: z.literal('block_list_entry'),
+    type: z.enum(BLOCK_LIST_TYPES),
+    value: z.string().meta({ description: 'The blocked card fingerprint, email (in lower case: emails compare case-insensitively) or IP address.' }),
+    created_at: Timestamp,
+  })
+  .meta({ id: 'BlockListEntry', description: 'A value a payment is declined for (rule `block_list`).', examples: [BLOCK_LIST_ENTRY_EXAMPLE] });
+
+export const BlockListAnswer = pageOf(BlockListEntryAnswer, 'BlockListEntry', BLOCK_LIST_ENTRY_EXAMPLE);
+
+export const DeletedBlockListEntryAnswer = z
+  .strictObject({ id: id('blockListEntry'), object: z.literal('block_list_entry'), deleted: z.literal(true) })
+  .meta({ id: 'DeletedBlockListEntry' });
+
 export const HealthAnswer = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
 
 /** This document itself: what a client can rely on without reading it. */
@@ -397,6 +449,9 @@ export type ViewsMatchAnswers = [
   Same<Omit<ReturnType<typeof webhookEndpointView>, 'secret'>, Omit<z.output<typeof WebhookEndpointAnswer>, 'secret'>>,
   Same<List<ReturnType<typeof transactionView>>, z.output<typeof TransactionListAnswer>>,
   Same<List<ReturnType<typeof paymentView>>, z.output<typeof PaymentListAnswer>>,
+  Same<ReturnType<typeof fraudSettingsView>, z.output<typeof FraudSettingsAnswer>>,
+  Same<ReturnType<typeof blockListEntryView>, z.output<typeof BlockListEntryAnswer>>,
+  Same<List<ReturnType<typeof blockListEntryView>>, z.output<typeof BlockListAnswer>>,
 ] extends true[]
   ? true
   : never;

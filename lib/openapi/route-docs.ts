@@ -9,11 +9,15 @@ import type * as z from 'zod';
 import { MAX_ENDPOINTS_PER_MERCHANT } from '../../shared/commands/webhooks.ts';
 import type { RouteName } from '../../shared/routes.ts';
 import {
+  BlockListAnswer,
+  BlockListEntryAnswer,
   ConfirmedPaymentIntentAnswer,
+  DeletedBlockListEntryAnswer,
   DeletedWebhookEndpointAnswer,
   EventAnswer,
   EventListAnswer,
   exampleId,
+  FraudSettingsAnswer,
   HealthAnswer,
   MerchantWithKeyAnswer,
   OpenApiDocumentAnswer,
@@ -38,6 +42,7 @@ export const TAGS = {
   'Payment intents': 'Hosted checkout: create an intent, send your customer to its `checkout_url`.',
   Checkout: "What the checkout page (or your own page) calls from the customer's browser, with the intent's client secret.",
   Webhooks: 'Signed POSTs (Standard Webhooks) to your endpoints when something happens, retried until answered.',
+  Fraud: "The fraud rules' thresholds and the block list: what is reviewed, what is declined.",
   Events: 'Everything that happened to your payments and intents, as webhooks deliver it; kept 30 days.',
   'Test helpers': 'Test mode only (a live stage answers `403 test_mode_only`): make what takes days happen now.',
   Operator: "The gateway operator's routes: merchants and their API keys.",
@@ -325,6 +330,43 @@ export const ROUTE_DOCS: Readonly<Record<RouteName, RouteDoc>> = {
     parameters: { type: { description: 'Only events of this type.', example: 'payment.captured' }, ...listParameters(exampleId('event')) },
   },
   getEvent: { summary: 'Retrieve an event', tag: 'Events', answer: EventAnswer, parameters: idParameter('event', exampleId('event')) },
+
+  getFraudSettings: {
+    summary: 'Retrieve the fraud settings',
+    description: "The thresholds the merchant's payments are decided at: a score above `review_above` is reviewed, above `decline_above` declined.",
+    tag: 'Fraud',
+    answer: FraudSettingsAnswer,
+  },
+  updateFraudSettings: {
+    summary: 'Change the fraud settings',
+    description: 'Either threshold or both, integers 0 to 100; `review_above` may not be above `decline_above`. Payments made from now on are decided at the new thresholds.',
+    tag: 'Fraud',
+    answer: FraudSettingsAnswer,
+    requestExample: { review_above: 40, decline_above: 80 },
+  },
+  createBlockListEntry: {
+    summary: 'Block a card, an email or an IP address',
+    description:
+      'A payment naming a blocked value is declined (`402 fraud_declined`, rule `block_list`): a card by its `card.fingerprint`, an email compared case-insensitively, the shopper\'s IP address. A value already blocked: `409 invalid_state` naming its entry.',
+    tag: 'Fraud',
+    answer: BlockListEntryAnswer,
+    errors: ['invalid_state'],
+    requestExample: { type: 'email', value: 'tester@example.com' },
+  },
+  listBlockList: {
+    summary: 'List the block list',
+    description: 'Newest first.',
+    tag: 'Fraud',
+    answer: BlockListAnswer,
+    parameters: listParameters(exampleId('blockListEntry')),
+  },
+  deleteBlockListEntry: {
+    summary: 'Unblock a value',
+    description: 'At once: the next payment naming it is scored as any other.',
+    tag: 'Fraud',
+    answer: DeletedBlockListEntryAnswer,
+    parameters: idParameter('block list entry', exampleId('blockListEntry')),
+  },
 
   createMerchant: {
     summary: 'Create a merchant',

@@ -167,6 +167,8 @@ export interface Confirmation {
   clientSecret: string | undefined;
   card: CardInput;
   customerEmail: string | null;
+  /** The shopper's IP address, for the fraud rules; null when not known. */
+  clientIp?: string | null;
 }
 
 /**
@@ -250,6 +252,7 @@ export async function confirmIntent(deps: Dependencies, intentId: string, input:
         metadata: held.metadata,
         capture: held.captureMethod === 'automatic',
         paymentIntentId: held.id,
+        clientIp: input.clientIp ?? null,
       },
       undefined,
       settlement,

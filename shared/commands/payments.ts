@@ -1,6 +1,6 @@
 import { validateCard, lastFour, type CardInput } from '../domain/cards.ts';
 import { errors, type ApiError } from '../domain/errors.ts';
-import { assessFraud } from '../domain/fraud.ts';
+import { assessFraud, SMALL_AMOUNT } from '../domain/fraud.ts';
 import type { Currency } from '../domain/money.ts';
 import {
   decideCapture,
@@ -29,6 +29,8 @@ export interface NewPayment {
   /** A sale captures at once; an authorization holds the funds for a later capture. */
   capture: boolean;
   paymentIntentId?: string | null;
+  /** The shopper's IP address: the public confirm's client, or `customer.ip` of a server call; null when unknown. */
+  clientIp?: string | null;
 }
 
 /** Response code and decline code the card networks use for a fraud decline. */
@@ -57,14 +59,19 @@ export async function createPayment(
 ): Promise<Payment> {
   const now = deps.clock.now();
   const card = validateCard(input.card, now);
-  const fraud = assessFraud(
-    { amount: input.amount, currency: input.currency, card, customer: input.customer, now },
-    deps.fraudRules,
-  );
-
   const paymentId = deps.ids.next('payment');
   const token = deps.ids.next('token');
   const fingerprint = await deps.vault.fingerprint(card.number, merchantId);
+
+  // What came before this attempt (counters of its card and IP, the merchant's block list and thresholds): one read.
+  const clientIp = input.clientIp ?? null;
+  const subject = { merchantId, fingerprint, email: input.customer?.email ?? null, clientIp, currency: input.currency };
+  const signals = await deps.store.readFraudSignals(subject, now.getTime());
+  const fraud = assessFraud(
+    { amount: input.amount, currency: input.currency, card, customer: input.customer, clientIp, now, history: signals.history, blocked: signals.blocked },
+    deps.fraudRules,
+    signals.thresholds,
+  );
 
   const issuerResponse: IssuerResponse =
     fraud.decision === 'decline'
@@ -132,14 +139,25 @@ export async function createPayment(
       : errors.cardDeclined(issuerResponse.declineCode, paymentId);
 
   const event = announce(deps, merchantId, PAYMENT_EVENT_BY_STATUS[transaction.status], paymentView(payment), payment.version, now);
+  // An authorized payment the rules want a person to look at: the merchant hears of it too.
+  const review = approved && fraud.decision === 'review' ? [announce(deps, merchantId, 'payment.review_required', paymentView(payment), payment.version, now)] : [];
   const settled = intent?.settle(payment, decline, now);
   // An authorization's expiry is due in the store with the payment itself (see the store's `due` index).
   await deps.store.commitPayment({
     payment,
     precondition: null,
     transaction,
-    events: [event, ...(settled?.events ?? [])],
+    events: [event, ...review, ...(settled?.events ?? [])],
     ...(settled ? { intent: settled.change } : {}),
+    fraudAttempt: {
+      subject,
+      atMs: now.getTime(),
+      declined: !approved,
+      amount: input.amount,
+      paymentId,
+      smallAmount: input.amount < SMALL_AMOUNT,
+      newCard: signals.history.card.attempts === 0,
+    },
     // A decline is remembered as the decline: the same payment is not tried again.
     ...(idempotency ? { idempotency: await idempotency.partFor(decline ?? payment) } : {}),
   });

@@ -6,6 +6,7 @@ export const EVENT_TYPES = [
   'payment.refunded',
   'payment.failed',
   'payment.expired',
+  'payment.review_required',
   'payment_intent.created',
   'payment_intent.succeeded',
   'payment_intent.canceled',

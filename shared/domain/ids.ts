@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   webhookEndpoint: 'we_',
   webhookDelivery: 'whd_',
   work: 'wrk_',
+  blockListEntry: 'bl_',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -1,4 +1,5 @@
 import { eventBody, type EventType, type PaygateEvent } from './events.ts';
+import { fraudAssessmentView, type BlockListEntry, type FraudThresholds } from './fraud.ts';
 import type { Payment, Transaction } from './payment.ts';
 import { effectiveIntentStatus, type PaymentIntent } from './intents.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
@@ -26,7 +27,7 @@ export function paymentView(p: Payment) {
     customer: p.customer,
     description: p.description,
     metadata: p.metadata,
-    fraud: p.fraud,
+    fraud: fraudAssessmentView(p.fraud),
     response_code: p.responseCode,
     decline_code: p.declineCode,
     authorization_code: p.authorizationCode,
@@ -141,4 +142,12 @@ export function publicIntentView(intent: PaymentIntent, now: Date, merchantName:
     customer_email: intent.customerEmail,
     expires_at: intent.expiresAt,
   };
+}
+
+export function fraudSettingsView(thresholds: FraudThresholds) {
+  return { object: 'fraud_settings' as const, review_above: thresholds.reviewAbove, decline_above: thresholds.declineAbove };
+}
+
+export function blockListEntryView(entry: BlockListEntry) {
+  return { id: entry.id, object: 'block_list_entry' as const, type: entry.type, value: entry.value, created_at: entry.createdAt };
 }

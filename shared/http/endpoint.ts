@@ -8,6 +8,7 @@ import type { RouteSpec } from '../routes.ts';
 import type { AnswerRenderer } from './idempotency.ts';
 import { authenticate, errorResponder, idempotency, jsonBody, knownRoute, rateLimit } from './middlewares.ts';
 import { vaultLimitedTo } from '../adapters/vault/limited-vault.ts';
+import { clientIp } from './client-ip.ts';
 import { describeFirstIssue } from './validation-problems.ts';
 import { errorAnswer, header, jsonResult, type HttpEvent, type HttpResult, type PaygateContext, type RequestState } from './types.ts';
 
@@ -29,6 +30,8 @@ export interface EndpointInput<B, P, Q> {
   requestId: string;
   /** On client-secret routes: from the body's `client_secret`, the query, or `X-Client-Secret`. */
   clientSecret: string | undefined;
+  /** The caller's IP address (the viewer's, behind the stage's CloudFront): on public routes, the shopper's. */
+  clientIp: string;
 }
 
 /** An answer that is not JSON (the checkout page and its assets). */
@@ -185,6 +188,7 @@ export function buildHandler(spec: AnyEndpoint, allDeps: Dependencies): (event: 
         idempotency: state.idempotency ?? undefined,
         requestId: state.requestId,
         clientSecret: spec.route.auth === 'client_secret' ? presentedClientSecret(event, state.body) : undefined,
+        clientIp: clientIp(event, deps.settings.edgeOriginSecret),
       });
       const { live } = await present(result);
       if (live instanceof RawAnswer) return { statusCode: live.statusCode, headers: { ...live.headers }, body: live.body };
@@ -296,6 +300,13 @@ const STORE_METHOD_READS: Readonly<Record<keyof Store, boolean>> = {
   claimDueWork: false,
   completeWork: false,
   adoptLegacyWork: false,
+  readFraudSignals: true,
+  getFraudThresholds: true,
+  getBlockListEntry: true,
+  listBlockList: true,
+  saveFraudThresholds: false,
+  addBlockListEntry: false,
+  removeBlockListEntry: false,
 };
 const READING_STORE_METHODS: ReadonlySet<keyof Store> = new Set((Object.keys(STORE_METHOD_READS) as (keyof Store)[]).filter((method) => STORE_METHOD_READS[method]));
 

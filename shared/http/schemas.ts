@@ -50,8 +50,10 @@ export const CustomerBody = z
     email: Email.optional(),
     name: FreeText(200).optional(),
     phone: FreeText(40).optional(),
+    /** The shopper's IP address, which a server call may pass for the fraud rules; not stored with the payment. */
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
   })
-  .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null }));
+  .transform((c) => ({ email: c.email ?? null, name: c.name ?? null, phone: c.phone ?? null, ip: c.ip ?? null }));
 
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
@@ -218,3 +220,18 @@ export const PublicIntentQuery = z.strictObject({ client_secret: z.string().max(
 export const CreateMerchantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
 export const MerchantIdParams = z.object({ id: z.string().regex(idPattern('merchant')) });
 export const ApiKeyParams = z.object({ id: z.string().regex(idPattern('merchant')), key_id: z.string().regex(idPattern('apiKey')) });
+
+const Threshold = z.number().int().min(0).max(100);
+export const UpdateFraudSettingsBody = z
+  .strictObject({ review_above: Threshold.optional(), decline_above: Threshold.optional() })
+  .refine((b) => b.review_above !== undefined || b.decline_above !== undefined, { message: 'give review_above, decline_above or both' });
+
+/** A card fingerprint as payments show it (`card.fingerprint`). */
+const CardFingerprint = z.string().regex(/^[A-Za-z0-9_-]{22}$/, { message: 'must be a card fingerprint as payments show it (card.fingerprint)' });
+export const CreateBlockListEntryBody = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('card_fingerprint'), value: CardFingerprint }),
+  z.strictObject({ type: z.literal('email'), value: Email }),
+  z.strictObject({ type: z.literal('ip'), value: z.union([z.ipv4(), z.ipv6()]) }),
+]);
+export const BlockListEntryIdParams = idParam('blockListEntry');
+export const ListBlockListQuery = z.strictObject(listOf('blockListEntry')).superRefine(oneWayToPage);

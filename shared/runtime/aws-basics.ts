@@ -8,7 +8,6 @@ import { cryptoIds, systemClock } from '../adapters/system.ts';
 import { bundledCheckoutAssets } from '../checkout/assets.ts';
 import { readSettings } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import { buildHandler, type AnyEndpoint } from '../http/endpoint.ts';
 import { bundledOpenApiDocument } from '../http/openapi-document.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
@@ -20,8 +19,12 @@ export function required(name: string): string {
   return value;
 }
 
-/** The dependencies that are no AWS service: each composition root adds the services its function may call. */
-export type BasicDependencies = Omit<Dependencies, 'store' | 'rateLimiter' | 'webhookTransport' | 'vault' | 'issuer'>;
+/**
+ * The dependencies that are no AWS service: each composition root adds the services its function
+ * may call, and the fraud rules where it may score a payment (the rules are not small: the
+ * service-free `$default` bundle stays under its budget without them).
+ */
+export type BasicDependencies = Omit<Dependencies, 'store' | 'rateLimiter' | 'webhookTransport' | 'vault' | 'issuer' | 'fraudRules'>;
 
 export function basicAwsDependencies(): BasicDependencies {
   // Read once: an esbuild define is an object literal, made anew wherever it is read.
@@ -32,7 +35,6 @@ export function basicAwsDependencies(): BasicDependencies {
     clock: systemClock,
     ids: cryptoIds,
     logger: consoleLogger(),
-    fraudRules: DEFAULT_FRAUD_RULES,
     settings: readSettings(process.env, required('PAYGATE_PUBLIC_URL')),
     // API Gateway lets an admin route through only with a valid SigV4 signature (IAM auth).
     isAdmin: (event) => 'authorizer' in event.requestContext && event.requestContext.authorizer !== undefined,

@@ -17,6 +17,8 @@ export function serviceFreeDependencies(): Dependencies {
     webhookTransport: unavailable('webhook transport'),
     vault: unavailable('card keys'),
     issuer: unavailable('issuer'),
+    // It scores no payment: no rules, and none of their code in its bundle.
+    fraudRules: [],
   };
 }
 

@@ -9,6 +9,7 @@ import { SimulatedIssuer } from '../adapters/issuer/simulated-issuer.ts';
 import { KmsKeyService, macKeyIdsFrom } from '../adapters/kms/kms-key-service.ts';
 import { EnvelopeVault } from '../adapters/vault/envelope-vault.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { DEFAULT_FRAUD_RULES } from '../domain/fraud.ts';
 import type { Vault } from '../ports.ts';
 import type { AnyEndpoint } from '../http/endpoint.ts';
 import type { HttpEvent, HttpResult } from '../http/types.ts';
@@ -33,6 +34,7 @@ export function awsDependencies(): Dependencies {
     webhookTransport: createWebhookTransport({ allowLoopback: false }),
     vault,
     issuer: new SimulatedIssuer(randomBytes),
+    fraudRules: DEFAULT_FRAUD_RULES,
   };
 }
 

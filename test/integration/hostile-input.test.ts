@@ -43,10 +43,20 @@ const body = fc.oneof(
     metadata: fc.dictionary(fc.string({ maxLength: 45 }), fc.oneof(fc.string({ maxLength: 10 }), fc.integer())),
     client_secret: fc.string({ maxLength: 60 }),
     name: fc.string({ maxLength: 250 }),
+    customer: fc.record({ email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 20 })), ip: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 40 }), fc.integer()) }, { requiredKeys: [] }),
+  }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  // The fraud routes' shapes alone (a strict body refuses any other key first): thresholds, and block-list entries, near their shapes and not.
+  fc.record({
+    review_above: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null)),
+    decline_above: fc.oneof(fc.integer({ min: -5, max: 105 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null)),
+  }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({
+    type: fc.oneof(fc.constantFrom('card_fingerprint', 'email', 'ip', 'EMAIL', ''), fc.string({ maxLength: 20 })),
+    value: fc.oneof(fc.emailAddress(), fc.ipV4(), fc.ipV6(), fc.constant('pQ3x8KfLz0aB7mN2cR5tYw'), fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
   }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
 );
-const id = fc.oneof(fc.constantFrom('pay_000000000000000000000000', 'pi_000000000000000000000000', 'mch_000000000000000000000000', 'whd_000000000000000000000000', 'checkout.js'), fc.string({ maxLength: 40 }));
-const query = fc.dictionary(fc.constantFrom('limit', 'offset', 'status', 'type', 'client_secret', 'event_id', 'x'), fc.string({ maxLength: 12 }));
+const id = fc.oneof(fc.constantFrom('pay_000000000000000000000000', 'pi_000000000000000000000000', 'mch_000000000000000000000000', 'whd_000000000000000000000000', 'bl_000000000000000000000000', 'checkout.js'), fc.string({ maxLength: 40 }));
+const query = fc.dictionary(fc.constantFrom('limit', 'offset', 'status', 'type', 'client_secret', 'event_id', 'starting_after', 'ending_before', 'x'), fc.string({ maxLength: 12 }));
 
 describe('hostile input never gets a 500', () => {
   it.each((Object.values(ROUTES) as RouteSpec[]).map((r) => [`${r.method} ${r.path}`, r] as const))('%s answers 2xx-4xx in the contract’s shape', async (_, route) => {
@@ -68,6 +78,36 @@ describe('hostile input never gets a 500', () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+/** Near the fraud routes' own shapes: a strict body refuses any other key, so these reach the commands' own rules. */
+const threshold = fc.oneof(fc.integer({ min: -5, max: 105 }), fc.integer({ min: 0, max: 100 }), fc.double(), fc.string({ maxLength: 4 }), fc.constant(null));
+const fraudBodies: ReadonlyArray<readonly [keyof typeof ROUTES, fc.Arbitrary<unknown>]> = [
+  ['updateFraudSettings', fc.record({ review_above: threshold, decline_above: threshold }, { requiredKeys: [] })],
+  [
+    'createBlockListEntry',
+    fc.record(
+      {
+        type: fc.oneof(fc.constantFrom('card_fingerprint', 'email', 'ip'), fc.string({ maxLength: 20 })),
+        value: fc.oneof(fc.emailAddress(), fc.ipV4(), fc.ipV6(), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/), fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
+      },
+      { requiredKeys: [] },
+    ),
+  ],
+];
+
+describe('hostile input to the fraud routes, in their own shapes', () => {
+  it.each(fraudBodies)('%s answers 2xx-4xx in the contract’s shape', async (name, bodies) => {
+    const handler = handlers.get(ROUTES[name])!;
+    await fc.assert(
+      fc.asyncProperty(bodies, async (value) => {
+        const answer = await handler(httpEvent({ method: 'POST', path: ROUTES[name].path, body: JSON.stringify(value), headers: { authorization: `Bearer ${apiKey}` } }));
+        expect(answer.statusCode, answer.body).toBeLessThan(500);
+        if (answer.statusCode >= 400) expect(JSON.parse(answer.body)).toMatchObject({ error: { type: expect.any(String), code: expect.any(String), message: expect.any(String) } });
+      }),
+      { numRuns: 60 },
     );
   });
 });

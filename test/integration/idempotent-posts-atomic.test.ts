@@ -83,6 +83,9 @@ const CASES: Partial<Record<RouteName, () => Promise<{ path: string; params?: Re
     const { id } = JSON.parse(answer.body) as { id: string };
     return { path: `/api/v1/webhook-endpoints/${id}/rotate-secret`, params: { id }, body: {} };
   },
+  updateFraudSettings: async () => ({ path: '/api/v1/fraud/settings', body: { review_above: 35, decline_above: 80 } }),
+  // A value of its own each time: a value already blocked is a 409, not a success to replay.
+  createBlockListEntry: async () => ({ path: '/api/v1/fraud/block-list', body: { type: 'email', value: `tester-${deps.ids.secret(8)}@example.com` } }),
   retryWebhookDelivery: async () => {
     const now = deps.clock.now().toISOString();
     const delivery: WebhookDelivery = {

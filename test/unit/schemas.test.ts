@@ -38,7 +38,7 @@ describe('NewPaymentBody', () => {
       amount: 9999,
       currency: 'USD',
       card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvv: '123', holderName: 'Jane Doe' },
-      customer: { email: 'jane@example.com', name: 'Jane Doe', phone: '+212600000000' },
+      customer: { email: 'jane@example.com', name: 'Jane Doe', phone: '+212600000000', ip: null },
       description: 'Order #12345',
       metadata: { order_id: '12345' },
     });
@@ -54,7 +54,13 @@ describe('NewPaymentBody', () => {
   });
 
   it('fills missing customer fields with null', () => {
-    expect(NewPaymentBody.parse({ ...VALID, customer: { email: 'a@b.co' } }).customer).toEqual({ email: 'a@b.co', name: null, phone: null });
+    expect(NewPaymentBody.parse({ ...VALID, customer: { email: 'a@b.co' } }).customer).toEqual({ email: 'a@b.co', name: null, phone: null, ip: null });
+  });
+
+  it('takes the shopper IP as customer.ip, IPv4 or IPv6, and nothing else there', () => {
+    expect(NewPaymentBody.parse({ ...VALID, customer: { ip: '203.0.113.7' } }).customer?.ip).toBe('203.0.113.7');
+    expect(NewPaymentBody.parse({ ...VALID, customer: { ip: '2001:db8::1' } }).customer?.ip).toBe('2001:db8::1');
+    expect(NewPaymentBody.safeParse({ ...VALID, customer: { ip: 'localhost' } }).success).toBe(false);
   });
 
   it('accepts the amount bounds 1 and 99999999', () => {

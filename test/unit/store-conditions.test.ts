@@ -108,3 +108,41 @@ describe('the payment commit', () => {
     expect(paymentItem!.Put!.Item).not.toHaveProperty('duesk');
   });
 });
+
+describe('the fraud records', () => {
+  const entry = { id: 'bl_1', merchantId: 'mch_1', type: 'email' as const, value: 'tester@example.com', createdAt: NOW.toISOString() };
+
+  it('add a block-list entry with its value’s marker in one transaction, the marker only where no entry holds that value yet', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    expect(await store().addBlockListEntry(entry)).toEqual({ added: true });
+    const [marker, listed] = sentItems();
+    expect(marker!.Put!.Item).toMatchObject({ pk: 'FRAUDBLOCK#mch_1#email#tester@example.com', sk: 'BLOCK', entryId: 'bl_1', merchantId: 'mch_1' });
+    expect(marker!.Put!.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(listed!.Put!.Item).toMatchObject({ pk: 'BLOCK#bl_1', gsi1pk: 'MERCHANT#mch_1#BLOCK', gsi1sk: `${entry.createdAt}#bl_1` });
+    expect(listed!.Put!.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('count an attempt by unconditional ADDs in the payment’s commit: card, IP, and the merchant’s usual amounts when approved', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const payment = paymentIn('authorized');
+    const { next, transaction, precondition } = decideCapture(payment, undefined, NOW)!;
+    const subject = { merchantId: payment.merchantId, fingerprint: 'fp', email: null, clientIp: '203.0.113.9', currency: 'USD' as const };
+    await store().commitPayment({
+      payment: next,
+      precondition,
+      transaction: { ...transaction, id: 'txn_3' },
+      events: [],
+      fraudAttempt: { subject, atMs: NOW.getTime(), declined: false, amount: 1_000, paymentId: payment.id, smallAmount: false, newCard: true },
+    });
+    const counts = sentItems().filter((item) => item.Update !== undefined);
+    expect(counts.map((item) => item.Update!.Key)).toEqual([
+      { pk: `FRAUD#${payment.merchantId}#CARD#fp`, sk: 'FRAUD' },
+      { pk: `FRAUD#${payment.merchantId}#IP#203.0.113.9`, sk: 'FRAUD' },
+      { pk: `FRAUD#${payment.merchantId}#AMOUNTS#USD`, sk: expect.stringMatching(/^SHARD#[0-3]$/) },
+    ]);
+    for (const item of counts) {
+      expect(item.Update!.ConditionExpression).toBeUndefined();
+      expect(item.Update!.UpdateExpression).toMatch(/^ADD /);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import type { Payment, PaymentStatus, Transaction } from '../../domain/payment.t
 import { PaymentChangedError, RecordChangedError, type Page, type PaymentCommit, type PaymentQuery, type PaymentStore, type TransactionQuery } from '../../ports.ts';
 import { dueAttributes } from './due-records.ts';
 import type { EventRecords } from './event-records.ts';
+import type { FraudRecords } from './fraud-records.ts';
 import { intentListKeys, type IntentRecords } from './intent-records.ts';
 import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
 
@@ -44,16 +45,18 @@ export function paymentListKeys(payment: Payment): Item {
   };
 }
 
-/** Payments and their transactions: every change one conditional transaction with its events (and the intent it settles). */
+/** Payments and their transactions: every change one conditional transaction with its events (and the intent it settles, and a new payment's fraud counts). */
 export class PaymentRecords implements PaymentStore {
   private readonly table: TableAccess;
   private readonly events: EventRecords;
   private readonly intents: IntentRecords;
+  private readonly fraud: FraudRecords;
 
-  constructor(table: TableAccess, events: EventRecords, intents: IntentRecords) {
+  constructor(table: TableAccess, events: EventRecords, intents: IntentRecords, fraud: FraudRecords) {
     this.table = table;
     this.events = events;
     this.intents = intents;
+    this.fraud = fraud;
   }
 
   getPayment(merchantId: string, paymentId: string): Promise<Payment | null> {
@@ -197,6 +200,7 @@ export class PaymentRecords implements PaymentStore {
     for (const event of commit.events) items.push(this.events.item(event));
     const intentIndex = commit.intent ? items.length : -1;
     if (commit.intent) items.push(this.intents.commitItem(commit.intent));
+    if (commit.fraudAttempt) items.push(...this.fraud.countItems(commit.fraudAttempt));
 
     try {
       // A change (a precondition) is decided again by its command on a conflict: no retry in here.

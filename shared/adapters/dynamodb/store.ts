@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Store } from '../../ports.ts';
 import { DueWorkRecords } from './due-records.ts';
 import { EventRecords } from './event-records.ts';
+import { FraudRecords } from './fraud-records.ts';
 import { IdempotencyRecords } from './idempotency-records.ts';
 import { IntentRecords } from './intent-records.ts';
 import { MerchantRecords } from './merchant-records.ts';
@@ -12,14 +13,15 @@ import { WebhookRecords } from './webhook-records.ts';
 const THIRTY_DAYS_SECONDS = 30 * 86_400;
 
 /**
- * The store, composed of one part per aggregate (merchants, payments, idempotency, intents,
- * events, webhooks, due work), each small and holding the one table access; no part inherits
+ * The store, composed of one part per aggregate (merchants, payments, fraud counters, idempotency,
+ * intents, events, webhooks, due work), each small and holding the one table access; no part inherits
  * another. A part that writes another aggregate's item in its own commit (a payment its events
  * and intent) asks that part for the item. This facade is only the `Store` port the commands see.
  */
 export class DynamoDbStore implements Store {
   readonly merchants: MerchantRecords;
   readonly payments: PaymentRecords;
+  readonly fraud: FraudRecords;
   readonly idempotency: IdempotencyRecords;
   readonly intents: IntentRecords;
   readonly events: EventRecords;
@@ -33,7 +35,8 @@ export class DynamoDbStore implements Store {
     this.due = new DueWorkRecords(this.table);
     this.merchants = new MerchantRecords(this.table);
     this.intents = new IntentRecords(this.table, this.events);
-    this.payments = new PaymentRecords(this.table, this.events, this.intents);
+    this.fraud = new FraudRecords(this.table);
+    this.payments = new PaymentRecords(this.table, this.events, this.intents, this.fraud);
     this.idempotency = new IdempotencyRecords(this.table);
     this.webhooks = new WebhookRecords(this.table, this.due);
   }
@@ -51,6 +54,14 @@ export class DynamoDbStore implements Store {
   listTransactions: Store['listTransactions'] = (...a) => this.payments.listTransactions(...a);
   listPayments: Store['listPayments'] = (...a) => this.payments.listPayments(...a);
   commitPayment: Store['commitPayment'] = (...a) => this.payments.commitPayment(...a);
+
+  readFraudSignals: Store['readFraudSignals'] = (...a) => this.fraud.readFraudSignals(...a);
+  getFraudThresholds: Store['getFraudThresholds'] = (...a) => this.fraud.getFraudThresholds(...a);
+  saveFraudThresholds: Store['saveFraudThresholds'] = (...a) => this.fraud.saveFraudThresholds(...a);
+  addBlockListEntry: Store['addBlockListEntry'] = (...a) => this.fraud.addBlockListEntry(...a);
+  getBlockListEntry: Store['getBlockListEntry'] = (...a) => this.fraud.getBlockListEntry(...a);
+  listBlockList: Store['listBlockList'] = (...a) => this.fraud.listBlockList(...a);
+  removeBlockListEntry: Store['removeBlockListEntry'] = (...a) => this.fraud.removeBlockListEntry(...a);
 
   beginIdempotent: Store['beginIdempotent'] = (...a) => this.idempotency.beginIdempotent(...a);
   completeIdempotent: Store['completeIdempotent'] = (...a) => this.idempotency.completeIdempotent(...a);

@@ -34,6 +34,7 @@ export const keys = {
   /** Written once an upgrade of the stored items is done, so later starts skip it. */
   migration: (name: string) => ({ pk: `MIGRATION#${name}`, sk: 'MIGRATION' }),
   work: (id: string) => ({ pk: `WORK#${id}`, sk: 'WORK' }),
+  blockListEntry: (id: string) => ({ pk: `BLOCK#${id}`, sk: 'BLOCK' }),
   /** Never written: `/health` reads it to know the table answers (its function may read only this key). */
   health: () => ({ pk: 'HEALTH', sk: 'HEALTH' }),
 };
