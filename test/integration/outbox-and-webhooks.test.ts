@@ -219,7 +219,8 @@ describe('webhook delivery', () => {
 
   it('brings a pending delivery’s attempt forward (test mode): one attempt now, and the work of the old schedule makes none', async () => {
     const { endpoint } = await createWebhookEndpoint(deps, merchantId, { url: receiver.url, events: [] });
-    receiver.statuses = [500, 500, 500];
+    // The third attempt succeeds: no delivery is left pending for the tests after this one (they share the receiver and the clock).
+    receiver.statuses = [500, 500];
     await createPayment(deps, merchantId, newPayment());
     await drain();
     const event = (await deps.store.listEvents(merchantId, { limit: 1, offset: 0 })).items[0]!;
@@ -241,6 +242,7 @@ describe('webhook delivery', () => {
     deps.clock.advance(900_000);
     await drain();
     expect(receiver.received).toHaveLength(3);
+    expect(await deps.store.getDelivery(merchantId, id)).toMatchObject({ status: 'succeeded', attempts: 3 });
   });
 
   it('does not bring a pending delivery forward with a live key', async () => {
@@ -255,6 +257,10 @@ describe('webhook delivery', () => {
     } finally {
       deps.settings.apiKeyPrefix = 'sk_test_';
     }
+    // Its second attempt, on schedule, succeeds: nothing left pending for the tests after this one.
+    deps.clock.advance(301_000);
+    await drain();
+    expect(await deps.store.getDelivery(merchantId, deliveryId(event.id, endpoint.id))).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
   it('expires a delivery whose next attempt would come after the event’s 24 hours', async () => {
