@@ -5,7 +5,7 @@ import { PaymentChangedError, RecordChangedError, type Page, type PaymentCommit,
 import { dueAttributes } from './due-records.ts';
 import type { EventRecords } from './event-records.ts';
 import { intentListKeys, type IntentRecords } from './intent-records.ts';
-import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type ListWindow, type TableAccess, type TransactItem } from './table-access.ts';
 
 /**
  * Where a payment is listed (API.md, "Lists": every filter a key condition), each list sorted by
@@ -78,7 +78,7 @@ export class PaymentRecords implements PaymentStore {
   }
 
   /** An intent's payments: its own bounded list of ids, read by key, the other filters applied to them. */
-  private async intentPayments(merchantId: string, query: PaymentQuery, window: ReturnType<typeof listWindow>): Promise<Page<Payment>> {
+  private async intentPayments(merchantId: string, query: PaymentQuery, window: ListWindow): Promise<Page<Payment>> {
     const intent = await this.intents.getIntent(merchantId, query.paymentIntentId!);
     if (!intent) return { items: [], hasMore: false };
     const ids = intent.paymentIds ?? (intent.paymentId ? [intent.paymentId] : []);
