@@ -16,7 +16,8 @@ import type { Dependencies } from '../dependencies.ts';
 import { RecordChangedError, type IdempotentAnswer, type ListQuery, type Page } from '../ports.ts';
 import { positioned, type ListRequest } from './lists.ts';
 import { announce } from './outbox.ts';
-import { assertTestMode, createPayment, type IntentSettlement } from './payments.ts';
+import { createPayment, type IntentSettlement } from './payments.ts';
+import { assertTestMode } from './test-mode.ts';
 
 /** A confirmation holds the intent this long at most (a crashed confirm frees it after). */
 const CONFIRMATION_HOLD_MS = 60_000;

@@ -17,6 +17,7 @@ import type { Dependencies } from '../dependencies.ts';
 import { announce, PAYMENT_EVENT_BY_STATUS } from './outbox.ts';
 import { PaymentChangedError, type IdempotentAnswer, type IntentChange, type IssuerResponse, type Page, type PaymentQuery } from '../ports.ts';
 import { positioned, type ListRequest } from './lists.ts';
+import { assertTestMode } from './test-mode.ts';
 import type { PaygateEvent } from '../domain/events.ts';
 
 export interface NewPayment {
@@ -205,11 +206,6 @@ export async function expireAuthorizationNow(deps: Dependencies, merchantId: str
     },
     idempotency,
   );
-}
-
-/** Test helpers answer only where test keys are issued (a live stage: `403 test_mode_only`). */
-export function assertTestMode(deps: Dependencies): void {
-  if (deps.settings.apiKeyPrefix !== 'sk_test_') throw errors.testModeOnly();
 }
 
 export async function expireAuthorization(deps: Dependencies, merchantId: string, paymentId: string): Promise<Payment> {

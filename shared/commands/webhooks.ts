@@ -16,6 +16,7 @@ import { redact } from '../logger.ts';
 import { RecordChangedError, type DeliveryQuery, type EventQuery, type IdempotentAnswer, type Page } from '../ports.ts';
 import { formatWebhookSecret, signWebhook } from '../webhooks/signing.ts';
 import { positioned, type ListRequest } from './lists.ts';
+import { isTestMode } from './test-mode.ts';
 import { dueWork } from './outbox.ts';
 
 /** As Stripe: a bounded number of endpoints per merchant. */
@@ -125,7 +126,7 @@ export async function retryDelivery(deps: Dependencies, merchantId: string, deli
   const delivery = await deps.store.getDelivery(merchantId, deliveryId);
   if (!delivery) throw errors.notFound('webhook delivery');
   // A pending delivery's next attempt may be brought forward in test mode only (API.md, "Test helpers"): its schedule goes on from there.
-  const bringForward = delivery.status === 'pending' && deps.settings.apiKeyPrefix === 'sk_test_';
+  const bringForward = delivery.status === 'pending' && isTestMode(deps);
   if (delivery.status !== 'failed' && delivery.status !== 'expired' && !bringForward) {
     throw errors.invalidState(`A ${delivery.status} delivery cannot be retried; only failed or expired ones can${delivery.status === 'pending' ? ' (and, with a test key, pending ones)' : ''}.`);
   }

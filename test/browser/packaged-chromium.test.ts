@@ -31,6 +31,9 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
+/** What a machine with only Node and Java has for any program: the C library's own parts. */
+const GLIBC = /\/(ld-linux[\w.-]*|lib(c|m|dl|pthread|rt|resolv|gcc_s|nss_\w+)\.so[\d.]*)$/;
+
 /** The shared libraries the running packaged browser's processes have mapped. */
 function mappedLibraries(): string[] {
   const libraries = new Set<string>();
@@ -58,6 +61,9 @@ describe.skipIf(process.env['PAYGATE_CHROMIUM'] !== undefined)('the packaged Chr
     const nss = libraries.filter((path) => /\/lib(softokn3|nss3|sqlite3)\.so/.test(path) || path.includes('sqlite'));
     expect(nss.some((path) => path.endsWith('libsoftokn3.so')), libraries.join('\n')).toBe(true);
     for (const path of nss) expect(path, 'a library of NSS from the machine').toContain('/node_modules/');
+    // Nothing else from apt either: from the machine, only the C library's own parts (glibc and its libgcc_s), which every Linux has.
+    const fromMachine = libraries.filter((path) => !path.includes('/node_modules/'));
+    expect(fromMachine.filter((path) => !GLIBC.test(path)), 'libraries the browser took from the machine').toEqual([]);
     await context.close();
   });
 });

@@ -66,13 +66,15 @@ export async function launchChromium(): Promise<Browser> {
  * NSS's soft token, which Chromium loads to verify any HTTPS certificate, also needs
  * libsqlite3.so.0, which Amazon Linux has and that package does not ship: the SQLite library
  * DynamoDB Local already brings (sqlite4java's native library, which exports SQLite's C API) is
- * linked in under that name.
+ * linked in under that name. Its root-certificates module (libnssckbi.so, from libnss3 where apt
+ * installed it) is shadowed by a name that loads nothing, so the browser maps nothing from the
+ * machine but the C library's own parts (test/browser/packaged-chromium.test.ts checks it).
  */
 async function packagedChromium(): Promise<{ executablePath: string; env: Record<string, string> }> {
   const packageJson = join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
-  // `-libs-sqlite`: the layout with the bundled libraries and SQLite (an older cache entry without them is not used).
-  const dir = join(CHROMIUM_CACHE, `${version}-libs-sqlite`);
+  // `-libs-sqlite-noroots`: the layout with the bundled libraries, SQLite and no root certificates (an older cache entry is not used).
+  const dir = join(CHROMIUM_CACHE, `${version}-libs-sqlite-noroots`);
   if (!existsSync(join(dir, 'chromium'))) {
     mkdirSync(CHROMIUM_CACHE, { recursive: true });
     const staging = mkdtempSync(join(CHROMIUM_CACHE, `.staging-${version}-`));
@@ -93,6 +95,11 @@ async function packagedChromium(): Promise<{ executablePath: string; env: Record
       if (relative(staging, executable) !== 'chromium') throw new Error(`@sparticuz/chromium extracted to ${executable}, not into ${staging}`);
       if (relative(staging, libraries) !== 'al2023') throw new Error(`@sparticuz/chromium's libraries went to ${libraries}, not into ${staging}`);
       symlinkSync(dynamoDbLocalSqlite(), join(libraries, 'lib', 'libsqlite3.so.0'));
+      // NSS's built-in root certificates, which Chromium loads by name: a machine with libnss3 from
+      // apt has them, a machine with only Node and Java has not. Found here first, this name is no
+      // library, so the browser never takes the machine's and runs alike on both (no test server
+      // needs a root: all are 127.0.0.1, with certificates the tests accept).
+      symlinkSync('/dev/null', join(libraries, 'lib', 'libnssckbi.so'));
       // Its fonts.conf names /tmp/fonts and a cache in /tmp/fonts-cache: this one names the cache's.
       writeFileSync(
         join(staging, 'fonts', 'fonts.conf'),

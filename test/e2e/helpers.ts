@@ -154,3 +154,14 @@ export async function transactionsOf(call: Call, payment: { id: string; created_
     if (!answer.body.has_more || oldest === undefined || Date.parse(oldest['created_at'] as string) < createdAt) return found;
   }
 }
+
+/** Polls `probe` every 100 ms until it answers something other than undefined; fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -15,7 +15,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { freePort } from '../../lib/local/dynamodb-local.ts';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
-import { checkedClient, onboardMerchant, paymentBody, UNTHROTTLED } from './helpers.ts';
+import { checkedClient, onboardMerchant, paymentBody, UNTHROTTLED, waitFor } from './helpers.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -76,15 +76,6 @@ function loggedStatuses(gateway: GatewayProcess, route: string): number[] {
     .map((entry) => entry.status);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -6,19 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
+import { card, VISA, waitFor } from './helpers.ts';
 
-const year = new Date().getUTCFullYear() + 3;
-const card = (number = '4242424242424242') => ({ number, exp_month: 12, exp_year: year, cvv: '123' });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('test helpers, with a test key', () => {
   let gateway: GatewayProcess;
@@ -47,7 +37,7 @@ describe('test helpers, with a test key', () => {
 
   it('expires an authorization now, as the 7-day job would: transaction expire, event payment.expired, then capture refused', async () => {
     const call = client(gateway.url, gateway.apiKey);
-    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 700, currency: 'EUR', card: card() });
+    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 700, currency: 'EUR', card: card(VISA) });
     expect(authorized.status).toBe(201);
     const id = authorized.body.id as string;
     expect(Date.parse(authorized.body.expires_at)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
@@ -74,7 +64,7 @@ describe('test helpers, with a test key', () => {
 
   it('refuses to expire a captured payment, and answers 404 for another id', async () => {
     const call = client(gateway.url, gateway.apiKey);
-    const sale = await call('POST', '/api/v1/payments/sale', { amount: 900, currency: 'USD', card: card() });
+    const sale = await call('POST', '/api/v1/payments/sale', { amount: 900, currency: 'USD', card: card(VISA) });
     const refused = await call('POST', `/api/v1/test_helpers/payments/${sale.body.id}/expire`, {});
     expect(refused.status).toBe(409);
     expect((await call('GET', `/api/v1/payments/${sale.body.id}`)).body.status).toBe('captured');
@@ -84,7 +74,7 @@ describe('test helpers, with a test key', () => {
 
   it('replays an expiry sent again with its Idempotency-Key, and makes one transaction', async () => {
     const call = client(gateway.url, gateway.apiKey);
-    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 1100, currency: 'USD', card: card() });
+    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 1100, currency: 'USD', card: card(VISA) });
     const path = `/api/v1/test_helpers/payments/${authorized.body.id}/expire`;
     const first = await call('POST', path, {}, { 'idempotency-key': `expire-${authorized.body.id}` });
     const second = await call('POST', path, {}, { 'idempotency-key': `expire-${authorized.body.id}` });
@@ -103,7 +93,7 @@ describe('test helpers, with a test key', () => {
     expect(expired.status).toBe(200);
     expect(expired.body).toMatchObject({ id: intent.body.id, status: 'expired' });
     expect(Date.parse(expired.body.expires_at)).toBeLessThanOrEqual(Date.now());
-    const confirm = await client(gateway.url)('POST', `/api/public/payment-intents/${intent.body.id}/confirm`, { client_secret: intent.body.client_secret, card: card(), customer_email: 'a@b.co' });
+    const confirm = await client(gateway.url)('POST', `/api/public/payment-intents/${intent.body.id}/confirm`, { client_secret: intent.body.client_secret, card: card(VISA), customer_email: 'a@b.co' });
     expect(confirm.status).toBe(410);
     expect(confirm.body.error.code).toBe('intent_expired');
     const again = await call('POST', `/api/v1/test_helpers/payment-intents/${intent.body.id}/expire`, {});
@@ -115,12 +105,12 @@ describe('test helpers, with a test key', () => {
     const call = client(gateway.url, gateway.apiKey);
     const endpoint = await call('POST', '/api/v1/webhook-endpoints', { url: receiverUrl, events: ['payment.captured'] });
     expect(endpoint.status).toBe(201);
-    await call('POST', '/api/v1/payments/sale', { amount: 2500, currency: 'USD', card: card() });
+    await call('POST', '/api/v1/payments/sale', { amount: 2500, currency: 'USD', card: card(VISA) });
     const pending = await waitFor('the first failed attempt', async () => {
       const list = await call('GET', `/api/v1/webhook-deliveries?endpoint_id=${endpoint.body.id}`);
       const delivery = list.body.data[0];
       return delivery?.attempts === 1 ? delivery : undefined;
-    });
+    }, 20_000);
     expect(pending.status).toBe('pending');
     expect(Date.parse(pending.next_attempt_at)).toBeGreaterThan(Date.now() + 3000_000);
     const before = received;
@@ -131,7 +121,7 @@ describe('test helpers, with a test key', () => {
     const second = await waitFor('the attempt brought forward', async () => {
       const list = await call('GET', `/api/v1/webhook-deliveries?endpoint_id=${endpoint.body.id}`);
       return list.body.data[0]?.attempts === 2 ? list.body.data[0] : undefined;
-    });
+    }, 20_000);
     // Still pending (not a manual one-off): the next attempt of its schedule, an hour on.
     expect(second).toMatchObject({ status: 'pending' });
     expect(Date.parse(second.next_attempt_at)).toBeGreaterThan(Date.now() + 3000_000);
@@ -152,7 +142,7 @@ describe('test helpers, on a live stage', () => {
   it('answer 403 test_mode_only, and change nothing', async () => {
     const call = client(gateway.url, gateway.apiKey);
     expect(gateway.apiKey).toMatch(/^sk_live_/);
-    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 700, currency: 'EUR', card: card() });
+    const authorized = await call('POST', '/api/v1/payments/authorize', { amount: 700, currency: 'EUR', card: card(VISA) });
     expect(authorized.status).toBe(201);
     const refused = await call('POST', `/api/v1/test_helpers/payments/${authorized.body.id}/expire`, {});
     expect(refused.status).toBe(403);

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../shared/webhooks/signing.ts';
 import { client, startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
+import { waitFor } from './helpers.ts';
 
 interface Delivery {
   headers: Record<string, string>;
@@ -30,15 +31,6 @@ async function startReceiver(failures: number): Promise<{ url: string; deliverie
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`, deliveries, server };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const env = { WEBHOOK_RETRY_DELAYS: '1,1,1,1', PAYGATE_WORKER_INTERVAL_MS: '100', AUTHORIZATION_TTL_SECONDS: '3' };
 

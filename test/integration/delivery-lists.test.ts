@@ -5,7 +5,7 @@
  * status lists as it changes; deliveries written before their keys are found once the table is
  * upgraded, the way a data dir is at the gateway's start.
  */
-import { CreateTableCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +22,7 @@ import type { DueWork } from '../../shared/domain/events.ts';
 import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery } from '../../shared/domain/webhooks.ts';
 import type { Page } from '../../shared/ports.ts';
 import { testDependencies, type TestDependencies } from '../support/deps.ts';
+import { ExaminedItems } from '../support/examined-items.ts';
 
 interface Filter {
   eventId?: string;
@@ -29,44 +30,6 @@ interface Filter {
   status?: DeliveryStatus;
 }
 
-/**
- * Counts the items DynamoDB examined for the requests sent while measuring: a Query's ScannedCount
- * (what it read, before any filter), every key a BatchGetItem asked for, one per GetItem.
- */
-class ExaminedItems {
-  private counting = false;
-  private examined = 0;
-
-  attach(client: DynamoDBClient): void {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (this.counting) this.examined += examinedBy(context.commandName ?? '', args.input, result.output);
-        return result;
-      },
-      { step: 'initialize', name: 'examinedItems' },
-    );
-  }
-
-  async during<T>(run: () => Promise<T>): Promise<{ result: T; examined: number }> {
-    this.examined = 0;
-    this.counting = true;
-    try {
-      return { result: await run(), examined: this.examined };
-    } finally {
-      this.counting = false;
-    }
-  }
-}
-
-function examinedBy(command: string, input: object, output: object): number {
-  if (command === 'QueryCommand' || command === 'ScanCommand') return (output as { ScannedCount?: number }).ScannedCount ?? 0;
-  if (command === 'BatchGetCommand' || command === 'BatchGetItemCommand') {
-    const { RequestItems } = input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
-    return Object.values(RequestItems ?? {}).reduce((sum, table) => sum + (table.Keys?.length ?? 0), 0);
-  }
-  return command === 'GetCommand' || command === 'GetItemCommand' ? 1 : 0;
-}
 
 const newestFirst = (a: WebhookDelivery, b: WebhookDelivery) => {
   const [x, y] = [`${a.createdAt}#${a.id}`, `${b.createdAt}#${b.id}`];

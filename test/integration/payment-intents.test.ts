@@ -13,7 +13,7 @@ import type { Payment } from '../../shared/domain/payment.ts';
 import { intentView, publicIntentView } from '../../shared/domain/views.ts';
 import type { Issuer, IssuerRequest, IssuerResponse } from '../../shared/ports.ts';
 import { localClient } from '../../lib/local/dynamodb-local.ts';
-import { testDependencies, VISA, type TestDependencies } from '../support/deps.ts';
+import { apiError, testDependencies, VISA, type TestDependencies } from '../support/deps.ts';
 
 const DECLINED = { ...VISA, number: '4000000000009995' }; // insufficient_funds
 const BAD_LUHN = { ...VISA, number: '4242424242424241' };
@@ -70,15 +70,6 @@ async function eventsOf(merchantId: string) {
   return page.items;
 }
 
-/** The rejection of a promise, which must be an ApiError. */
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => new Error('expected a rejection, got an answer'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw error;
-  return error;
-}
 
 function settle<T>(promises: Promise<T>[]) {
   return Promise.allSettled(promises).then((results) => ({

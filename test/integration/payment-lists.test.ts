@@ -7,7 +7,7 @@
  * merchant's never show; payments and intents written before their lists are adopted once, without
  * overwriting one changed meanwhile.
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientSecretFor, confirmIntent, createIntent, listIntents } from '../../shared/commands/intents.ts';
@@ -21,58 +21,17 @@ import type { PaymentIntent } from '../../shared/domain/intents.ts';
 import { PAYMENT_STATUSES, type Payment } from '../../shared/domain/payment.ts';
 import type { ListRequest } from '../../shared/commands/lists.ts';
 import type { ListQuery, Page, PaymentQuery } from '../../shared/ports.ts';
-import { newPayment, testDependencies, VISA, type TestDependencies } from '../support/deps.ts';
+import { apiError, newPayment, testDependencies, VISA, type TestDependencies } from '../support/deps.ts';
+import { ExaminedItems } from '../support/examined-items.ts';
 
 const DECLINED = { ...VISA, number: '4000000000000002' };
 const INSUFFICIENT = { ...VISA, number: '4000000000009995' };
 const MINUTE_MS = 60_000;
 
-/** Counts the items DynamoDB examined for the requests sent while measuring (as test/integration/delivery-lists.test.ts). */
-class ExaminedItems {
-  private counting = false;
-  private examined = 0;
-
-  attach(client: DynamoDBClient): void {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (this.counting) {
-          const command = context.commandName ?? '';
-          const output = result.output as { ScannedCount?: number };
-          const input = args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
-          if (command === 'QueryCommand' || command === 'ScanCommand') this.examined += output.ScannedCount ?? 0;
-          else if (command === 'BatchGetCommand') this.examined += Object.values(input.RequestItems ?? {}).reduce((sum, t) => sum + (t.Keys?.length ?? 0), 0);
-          else if (command === 'GetCommand') this.examined += 1;
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'examinedPaymentItems' },
-    );
-  }
-
-  async during<T>(run: () => Promise<T>): Promise<{ result: T; examined: number }> {
-    this.examined = 0;
-    this.counting = true;
-    try {
-      return { result: await run(), examined: this.examined };
-    } finally {
-      this.counting = false;
-    }
-  }
-}
 
 const sortKey = (p: { createdAt: string; id: string }) => `${p.createdAt}#${p.id}`;
 const newestFirst = <T extends { createdAt: string; id: string }>(a: T, b: T) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0);
 
-/** The rejection of a promise, which must be an ApiError. */
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => new Error('expected a rejection, got an answer'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw error;
-  return error;
-}
 
 /** A declined payment is a payment too: its id is in the decline. */
 async function pay(deps: Dependencies, merchantId: string, input: Parameters<typeof newPayment>[0]): Promise<string> {

@@ -8,6 +8,7 @@ import { FileKeyService } from '../../shared/adapters/local/file-key-service.ts'
 import { cryptoIds } from '../../shared/adapters/system.ts';
 import { EnvelopeVault } from '../../shared/adapters/vault/envelope-vault.ts';
 import type { Dependencies } from '../../shared/dependencies.ts';
+import { ApiError } from '../../shared/domain/errors.ts';
 import { DEFAULT_FRAUD_RULES } from '../../shared/domain/fraud.ts';
 import { jsonLogger } from '../../shared/logger.ts';
 import { IdempotencyPart, type Clock, type IdempotencyLock, type IdempotentAnswer } from '../../shared/ports.ts';
@@ -95,4 +96,14 @@ export function newPayment(overrides: Record<string, unknown> = {}) {
 /** What a request holding an idempotency key passes to a command: here a key held by `lock`, whatever the answer. */
 export function heldKey(lock: IdempotencyLock): IdempotentAnswer {
   return { partFor: async () => new IdempotencyPart(lock, { statusCode: 201, body: '{}' }) };
+}
+
+/** The rejection of a promise, which must be an ApiError. */
+export async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => new Error('expected a rejection, got an answer'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApiError)) throw error;
+  return error;
 }

@@ -1,5 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { PaymentIntent } from '../../domain/intents.ts';
 import type { Payment, PaymentStatus, Transaction } from '../../domain/payment.ts';
@@ -8,7 +6,7 @@ import { dueAttributes } from './due-records.ts';
 import type { EventRecords } from './event-records.ts';
 import type { FraudRecords } from './fraud-records.ts';
 import { intentListKeys, type IntentRecords } from './intent-records.ts';
-import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type TableAccess, type TransactItem } from './table-access.ts';
+import { cancellationReasons, keys, listSortKey, listWindow, newestFirstBy, pageOf, strip, type Item, type ListWindow, type TableAccess, type TransactItem } from './table-access.ts';
 
 /**
  * Where a payment is listed (API.md, "Lists": every filter a key condition), each list sorted by
@@ -83,7 +81,7 @@ export class PaymentRecords implements PaymentStore {
   }
 
   /** An intent's payments: its own bounded list of ids, read by key, the other filters applied to them. */
-  private async intentPayments(merchantId: string, query: PaymentQuery, window: ReturnType<typeof listWindow>): Promise<Page<Payment>> {
+  private async intentPayments(merchantId: string, query: PaymentQuery, window: ListWindow): Promise<Page<Payment>> {
     const intent = await this.intents.getIntent(merchantId, query.paymentIntentId!);
     if (!intent) return { items: [], hasMore: false };
     const ids = intent.paymentIds ?? (intent.paymentId ? [intent.paymentId] : []);
@@ -108,43 +106,18 @@ export class PaymentRecords implements PaymentStore {
    * how many got their keys. An intent's payments list (`paymentIds`) is not rebuilt: an old
    * intent lists its successful payment only.
    */
-  async adoptLegacyPaymentLists(): Promise<number> {
-    const marker = keys.migration(LEGACY_PAYMENT_LISTS_MIGRATION);
-    const { Item: done } = await this.table.doc.send(new GetCommand({ TableName: this.table.tableName, Key: marker, ConsistentRead: true }));
-    if (done) return 0;
-    let keyed = 0;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new ScanCommand({
-          TableName: this.table.tableName,
-          FilterExpression: '(entity = :payment OR entity = :intent) AND attribute_not_exists(gsi1pk)',
-          ExpressionAttributeValues: { ':payment': 'payment', ':intent': 'payment_intent' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
+  adoptLegacyPaymentLists(): Promise<number> {
+    return this.table.migrateOnce(
+      LEGACY_PAYMENT_LISTS_MIGRATION,
+      {
+        FilterExpression: '(entity = :payment OR entity = :intent) AND attribute_not_exists(gsi1pk)',
+        ExpressionAttributeValues: { ':payment': 'payment', ':intent': 'payment_intent' },
+      },
+      (item) => {
         const listKeys = item['entity'] === 'payment' ? paymentListKeys(strip<Payment>(item)) : intentListKeys(strip<PaymentIntent>(item));
-        try {
-          await this.table.doc.send(
-            new UpdateCommand({
-              TableName: this.table.tableName,
-              Key: { pk: item['pk'], sk: item['sk'] },
-              UpdateExpression: `SET ${Object.keys(listKeys).map((name) => `${name} = :${name}`).join(', ')}`,
-              ConditionExpression: '#version = :read AND attribute_not_exists(gsi1pk)',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(listKeys).map(([name, value]) => [`:${name}`, value])), ':read': item['version'] },
-            }),
-          );
-          keyed++;
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...marker, entity: 'migration' } }));
-    return keyed;
+        return this.table.setAtVersion({ pk: item['pk'], sk: item['sk'] }, listKeys, item['version'], 'gsi1pk');
+      },
+    );
   }
 
   async commitPayment(commit: PaymentCommit): Promise<void> {

@@ -1,10 +1,13 @@
-import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type BatchGetCommandOutput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -297,5 +300,50 @@ export class TableAccess {
     const merged = read.flat().sort(newestFirstBy(sortKey));
     const page = pageOf(merged, window, sortKey);
     return { items: page.items.map(record), hasMore: page.hasMore };
+  }
+
+  /**
+   * An upgrade of stored items, run once: every item the scan's `filter` finds is given to
+   * `upgrade` (which answers whether it changed it), then a marker item (`MIGRATION#<name>`) makes
+   * every later run a single read; an interrupted run starts again. It scans the table, so only
+   * where the store may scan (the local gateway, an operator's script; no function). Answers how
+   * many items `upgrade` changed.
+   */
+  async migrateOnce(name: string, filter: { FilterExpression: string; ExpressionAttributeValues: Item }, upgrade: (item: Item) => Promise<boolean>): Promise<number> {
+    const marker = keys.migration(name);
+    const { Item: done } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: marker, ConsistentRead: true }));
+    if (done) return 0;
+    let changed = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: this.tableName, ...filter, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) if (await upgrade(item)) changed++;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...marker, entity: 'migration' } }));
+    return changed;
+  }
+
+  /**
+   * Sets `attributes` on the item at `key` if it is still at version `read` and has no `absent`
+   * attribute yet; false when it changed meanwhile (a change saved it with them already).
+   */
+  async setAtVersion(key: { pk: unknown; sk: unknown }, attributes: Item, read: unknown, absent: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${Object.keys(attributes).map((name) => `${name} = :${name}`).join(', ')}`,
+          ConditionExpression: `#version = :read AND attribute_not_exists(${absent})`,
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value])), ':read': read },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DueWork } from '../../domain/events.ts';
 import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint } from '../../domain/webhooks.ts';
 import { RecordChangedError, type DeliveryQuery, type IdempotencyPart, type Page, type WebhookStore } from '../../ports.ts';
@@ -31,11 +31,10 @@ const deliveryLists = {
   endpointStatus: (merchantId: string, endpointId: string, status: DeliveryStatus) => `MERCHANT#${merchantId}#WEBHOOK_ENDPOINT#${endpointId}#DELIVERY#${status}`,
 };
 
-const sortKeyOf = listSortKey;
 
 /** The keys that list a delivery under its merchant, its status and its endpoint. */
 function deliveryListKeys(delivery: WebhookDelivery): Item {
-  const sortKey = sortKeyOf(delivery);
+  const sortKey = listSortKey(delivery);
   return {
     gsi1pk: deliveryLists.merchant(delivery.merchantId),
     gsi1sk: sortKey,
@@ -188,8 +187,8 @@ export class WebhookRecords implements WebhookStore {
     const wanted = deliveries
       .filter((d) => d.merchantId === merchantId)
       .filter((d) => (query.endpointId === undefined || d.endpointId === query.endpointId) && (query.status === undefined || d.status === query.status))
-      .sort(newestFirstBy(sortKeyOf));
-    return pageOf(wanted, window, sortKeyOf);
+      .sort(newestFirstBy(listSortKey));
+    return pageOf(wanted, window, listSortKey);
   }
 
   /**
@@ -200,46 +199,13 @@ export class WebhookRecords implements WebhookStore {
    * every start, an operator once in AWS (bin/adopt-legacy-deliveries.ts); once it has run through,
    * a marker makes it a single read. Answers how many deliveries got their keys.
    */
-  async adoptLegacyDeliveries(): Promise<number> {
-    const marker = keys.migration(LEGACY_DELIVERIES_MIGRATION);
-    const { Item: done } = await this.table.doc.send(new GetCommand({ TableName: this.table.tableName, Key: marker, ConsistentRead: true }));
-    if (done) return 0;
-    let keyed = 0;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.table.doc.send(
-        new ScanCommand({
-          TableName: this.table.tableName,
-          FilterExpression: 'entity = :delivery',
-          ExpressionAttributeValues: { ':delivery': 'webhook_delivery' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const delivery = strip<WebhookDelivery>(item);
-        await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: eventLinkItem(delivery) }));
-        if (item['gsi3pk'] !== undefined) continue;
-        const listKeys = deliveryListKeys(delivery);
-        try {
-          await this.table.doc.send(
-            new UpdateCommand({
-              TableName: this.table.tableName,
-              Key: keys.delivery(delivery.id),
-              UpdateExpression: `SET ${Object.keys(listKeys).map((name) => `${name} = :${name}`).join(', ')}`,
-              ConditionExpression: '#version = :read AND attribute_not_exists(gsi3pk)',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(listKeys).map(([name, value]) => [`:${name}`, value])), ':read': delivery.version },
-            }),
-          );
-          keyed++;
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: { ...marker, entity: 'migration' } }));
-    return keyed;
+  adoptLegacyDeliveries(): Promise<number> {
+    return this.table.migrateOnce(LEGACY_DELIVERIES_MIGRATION, { FilterExpression: 'entity = :delivery', ExpressionAttributeValues: { ':delivery': 'webhook_delivery' } }, async (item) => {
+      const delivery = strip<WebhookDelivery>(item);
+      await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item: eventLinkItem(delivery) }));
+      if (item['gsi3pk'] !== undefined) return false;
+      return this.table.setAtVersion(keys.delivery(delivery.id), deliveryListKeys(delivery), delivery.version, 'gsi3pk');
+    });
   }
 
   async saveDelivery(next: WebhookDelivery, work: DueWork | null, idempotency?: IdempotencyPart): Promise<void> {
