@@ -40,6 +40,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API reference page
+         * @description This document rendered with Redoc, with the guides beside it; every asset comes from this gateway.
+         */
+        get: operations["docsReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/{page}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A guide
+         * @description Quick start, idempotency and retries, webhooks and signatures, test cards, and errors: each error's `doc_url` points at its section of `/docs/errors`.
+         */
+        get: operations["docsGuide"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The docs pages' scripts and style
+         * @description Each name carries a hash of its content: cached for a year.
+         */
+        get: operations["docsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/authorize": {
         parameters: {
             query?: never;
@@ -550,6 +610,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fraud/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve the fraud settings
+         * @description The thresholds the merchant's payments are decided at: a score above `review_above` is reviewed, above `decline_above` declined.
+         */
+        get: operations["getFraudSettings"];
+        put?: never;
+        /**
+         * Change the fraud settings
+         * @description Either threshold or both, integers 0 to 100; `review_above` may not be above `decline_above`. Payments made from now on are decided at the new thresholds.
+         */
+        post: operations["updateFraudSettings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fraud/block-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the block list
+         * @description Newest first.
+         */
+        get: operations["listBlockList"];
+        put?: never;
+        /**
+         * Block a card, an email or an IP address
+         * @description A payment naming a blocked value is declined (`402 fraud_declined`, rule `block_list`): a card by its `card.fingerprint`, an email compared case-insensitively, the shopper's IP address. A value already blocked: `409 invalid_state` naming its entry.
+         */
+        post: operations["createBlockListEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fraud/block-list/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unblock a value
+         * @description At once: the next payment naming it is scored as any other.
+         */
+        delete: operations["deleteBlockListEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/merchants": {
         parameters: {
             query?: never;
@@ -780,18 +908,39 @@ export interface components {
             fingerprint: string;
             holder_name: string | null;
         };
-        /** @description Under 30 approve, 30 to 70 review (authorized, flagged), over 70 decline. */
+        /** @description The score is the sum of the weights of the rules that fired (at most 100). Decided at the merchant's thresholds (`GET /api/v1/fraud/settings`; by default above 29 review: authorized, flagged, `payment.review_required`; above 70 decline). */
         FraudAssessment: {
             score: number;
             /** @enum {string} */
             decision: "approve" | "review" | "decline";
             /**
-             * @description The ids of the rules that fired, in the order they were evaluated.
+             * @description The rules that fired, in the order they were evaluated.
              * @example [
-             *       "large_amount"
+             *       {
+             *         "id": "large_amount",
+             *         "weight": 15,
+             *         "reason": "The amount is large."
+             *       }
              *     ]
              */
-            rules: string[];
+            rules: components["schemas"]["FraudRuleHit"][];
+        };
+        FraudRuleHit: {
+            /**
+             * @description Which rule fired.
+             * @example ip_card_testing
+             */
+            id: string;
+            /**
+             * @description What it added to the score.
+             * @example 45
+             */
+            weight: number;
+            /**
+             * @description Why, in words.
+             * @example More than 4 different cards were tried from this IP address in the last hour.
+             */
+            reason: string;
         };
         /**
          * @example {
@@ -1164,7 +1313,7 @@ export interface components {
             object: "webhook_endpoint";
             url: string;
             /** @description `["*"]`: every type, including types added later. */
-            events: ("payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled" | "*")[];
+            events: ("payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment.review_required" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled" | "*")[];
             /**
              * Format: date-time
              * @description ISO-8601, UTC.
@@ -1270,7 +1419,7 @@ export interface components {
             /** @example evt_3kT9xQ2mZ7rB1cW5vY8nL0a1 */
             event_id: string;
             /** @enum {string} */
-            event_type: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
+            event_type: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment.review_required" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
             /** @example we_3kT9xQ2mZ7rB1cW5vY8nL0a1 */
             endpoint_id: string;
             url: string;
@@ -1420,7 +1569,7 @@ export interface components {
             /** @constant */
             object: "event";
             /** @enum {string} */
-            type: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
+            type: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment.review_required" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
             /**
              * Format: date-time
              * @description ISO-8601, UTC.
@@ -1433,6 +1582,82 @@ export interface components {
                 /** @description The payment or the intent as it was right after the change (intents without their client secret). */
                 object: components["schemas"]["Payment"] | components["schemas"]["PaymentIntent"];
             };
+        };
+        /**
+         * @description The merchant's fraud thresholds (defaults 29 and 70).
+         * @example {
+         *       "object": "fraud_settings",
+         *       "review_above": 29,
+         *       "decline_above": 70
+         *     }
+         */
+        FraudSettings: {
+            /** @constant */
+            object: "fraud_settings";
+            /** @description A payment scoring above this is reviewed: authorized, flagged, `payment.review_required`. */
+            review_above: number;
+            /** @description A payment scoring above this is declined: `402 fraud_declined`. */
+            decline_above: number;
+        };
+        /**
+         * @description A value a payment is declined for (rule `block_list`).
+         * @example {
+         *       "id": "bl_3kT9xQ2mZ7rB1cW5vY8nL0a1",
+         *       "object": "block_list_entry",
+         *       "type": "email",
+         *       "value": "tester@example.com",
+         *       "created_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        BlockListEntry: {
+            /** @example bl_3kT9xQ2mZ7rB1cW5vY8nL0a1 */
+            id: string;
+            /** @constant */
+            object: "block_list_entry";
+            /** @enum {string} */
+            type: "card_fingerprint" | "email" | "ip";
+            /** @description The blocked card fingerprint, email (in lower case: emails compare case-insensitively) or IP address. */
+            value: string;
+            /**
+             * Format: date-time
+             * @description ISO-8601, UTC.
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "object": "list",
+         *       "data": [
+         *         {
+         *           "id": "bl_3kT9xQ2mZ7rB1cW5vY8nL0a1",
+         *           "object": "block_list_entry",
+         *           "type": "email",
+         *           "value": "tester@example.com",
+         *           "created_at": "2026-11-24T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "limit": 10,
+         *       "offset": 0,
+         *       "has_more": false
+         *     }
+         */
+        BlockListEntryList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["BlockListEntry"][];
+            limit: number;
+            offset: number;
+            /** @description More items past this page: ask again with `offset` moved by `limit`. */
+            has_more: boolean;
+        };
+        DeletedBlockListEntry: {
+            /** @example bl_3kT9xQ2mZ7rB1cW5vY8nL0a1 */
+            id: string;
+            /** @constant */
+            object: "block_list_entry";
+            /** @constant */
+            deleted: true;
         };
         /**
          * @example {
@@ -1638,6 +1863,221 @@ export interface operations {
             };
         };
     };
+    docsReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page, under a strict Content-Security-Policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    docsGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Which guide.
+                 * @example errors
+                 */
+                page: "quick-start" | "idempotency" | "webhooks" | "test-cards" | "errors";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The guide, under a strict Content-Security-Policy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `resource_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    docsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Which asset, as the pages name it.
+                 * @example docs.0123456789ab.css
+                 */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript or CSS. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                };
+            };
+            /** @description `resource_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     authorizePayment: {
         parameters: {
             query?: never;
@@ -1691,6 +2131,7 @@ export interface operations {
                         email?: string;
                         name?: string;
                         phone?: string;
+                        ip?: string;
                     };
                     description?: string;
                     metadata?: {
@@ -1924,6 +2365,7 @@ export interface operations {
                         email?: string;
                         name?: string;
                         phone?: string;
+                        ip?: string;
                     };
                     description?: string;
                     metadata?: {
@@ -4759,7 +5201,7 @@ export interface operations {
                  */
                 "application/json": {
                     url: string;
-                    events?: ("payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled" | "*")[];
+                    events?: ("payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment.review_required" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled" | "*")[];
                 };
             };
         };
@@ -6001,7 +6443,7 @@ export interface operations {
                  * @description Only events of this type.
                  * @example payment.captured
                  */
-                type?: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
+                type?: "payment.authorized" | "payment.captured" | "payment.voided" | "payment.refunded" | "payment.failed" | "payment.expired" | "payment.review_required" | "payment_intent.created" | "payment_intent.succeeded" | "payment_intent.canceled";
                 /**
                  * @description How many, 1 to 100 (default 10).
                  * @example 10
@@ -6167,6 +6609,735 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `resource_not_found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "resource_not_found";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getFraudSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retrieve the fraud settings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudSettings"];
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateFraudSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body answers the first answer again (for 24 hours), and runs nothing twice.
+                 * @example order-12345-capture
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, at most 64 KiB; unknown fields are refused. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "review_above": 40,
+                 *       "decline_above": 80
+                 *     }
+                 */
+                "application/json": {
+                    review_above?: number;
+                    decline_above?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change the fraud settings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudSettings"];
+                };
+            };
+            /** @description `invalid_json`, `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "invalid_json" | "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `idempotency_key_mismatch`, `idempotency_key_in_use` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "idempotency_error";
+                            /** @enum {string} */
+                            code?: "idempotency_key_mismatch" | "idempotency_key_in_use";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listBlockList: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How many, 1 to 100 (default 10).
+                 * @example 10
+                 */
+                limit?: number;
+                /**
+                 * @description How many to skip, newest first, at most 10,000 (default 0); not with a cursor.
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description The page after this object (the previous page's last `id`): the next older ones.
+                 * @example bl_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                starting_after?: string;
+                /**
+                 * @description The page before this object (the current page's first `id`): the newer ones.
+                 * @example bl_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                ending_before?: string;
+                /**
+                 * @description Only those created at or after this time (ISO-8601, with its offset).
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                "created[gte]"?: string;
+                /**
+                 * @description Only those created before this time (ISO-8601, with its offset).
+                 * @example 2026-12-08T00:00:00Z
+                 */
+                "created[lt]"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the block list */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockListEntryList"];
+                };
+            };
+            /** @description `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createBlockListEntry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same body answers the first answer again (for 24 hours), and runs nothing twice.
+                 * @example order-12345-capture
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON, at most 64 KiB; unknown fields are refused. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "email",
+                 *       "value": "tester@example.com"
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    type: "card_fingerprint";
+                    value: string;
+                } | {
+                    /** @constant */
+                    type: "email";
+                    /** Format: email */
+                    value: string;
+                } | {
+                    /** @constant */
+                    type: "ip";
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Block a card, an email or an IP address */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockListEntry"];
+                };
+            };
+            /** @description `invalid_json`, `validation_error` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "invalid_json" | "validation_error";
+                        };
+                    };
+                };
+            };
+            /** @description `missing_api_key`, `invalid_api_key` */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "authentication_error";
+                            /** @enum {string} */
+                            code?: "missing_api_key" | "invalid_api_key";
+                        };
+                    };
+                };
+            };
+            /** @description `idempotency_key_mismatch`, `idempotency_key_in_use`, `invalid_state` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "idempotency_key_mismatch" | "idempotency_key_in_use" | "invalid_state";
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "invalid_request_error";
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description `rate_limit_exceeded` */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "rate_limit_error";
+                            /** @enum {string} */
+                            code?: "rate_limit_exceeded";
+                        };
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "internal_error";
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            type?: "api_error";
+                            /** @enum {string} */
+                            code?: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteBlockListEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The block list entry's id.
+                 * @example bl_3kT9xQ2mZ7rB1cW5vY8nL0a1
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unblock a value */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedBlockListEntry"];
                 };
             };
             /** @description `missing_api_key`, `invalid_api_key` */

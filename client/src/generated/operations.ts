@@ -25,6 +25,11 @@ export const OPERATIONS = {
   expirePaymentIntentNow: { method: 'POST', path: '/api/v1/test_helpers/payment-intents/{id}/expire', idempotent: true, cursor: false },
   listEvents: { method: 'GET', path: '/api/v1/events', idempotent: false, cursor: true },
   getEvent: { method: 'GET', path: '/api/v1/events/{id}', idempotent: false, cursor: false },
+  getFraudSettings: { method: 'GET', path: '/api/v1/fraud/settings', idempotent: false, cursor: false },
+  updateFraudSettings: { method: 'POST', path: '/api/v1/fraud/settings', idempotent: true, cursor: false },
+  listBlockList: { method: 'GET', path: '/api/v1/fraud/block-list', idempotent: false, cursor: true },
+  createBlockListEntry: { method: 'POST', path: '/api/v1/fraud/block-list', idempotent: true, cursor: false },
+  deleteBlockListEntry: { method: 'DELETE', path: '/api/v1/fraud/block-list/{id}', idempotent: false, cursor: false },
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;
