@@ -5,7 +5,7 @@
  *   const payment = await paygate.payments.authorize({ amount: 9999, currency: 'USD', card });
  *   for await (const t of paygate.transactions.list({ status: 'captured' })) console.log(t.id);
  */
-import { Events, PaymentIntents, Payments, TestHelpers, Transactions, WebhookDeliveries, WebhookEndpoints } from './resources.ts';
+import { Events, Fraud, PaymentIntents, Payments, TestHelpers, Transactions, WebhookDeliveries, WebhookEndpoints } from './resources.ts';
 import { Transport, type PaygateOptions } from './transport.ts';
 import { Webhooks } from './webhooks.ts';
 
@@ -17,6 +17,7 @@ export class Paygate {
   readonly webhookDeliveries: WebhookDeliveries;
   readonly events: Events;
   readonly testHelpers: TestHelpers;
+  readonly fraud: Fraud;
   readonly webhooks: Webhooks;
 
   constructor(apiKey: string, options: PaygateOptions = {}) {
@@ -28,6 +29,7 @@ export class Paygate {
     this.webhookDeliveries = new WebhookDeliveries(transport);
     this.events = new Events(transport);
     this.testHelpers = new TestHelpers(transport);
+    this.fraud = new Fraud(transport);
     this.webhooks = new Webhooks();
   }
 

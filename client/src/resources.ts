@@ -115,3 +115,25 @@ export class TestHelpers extends Resource {
     return this.call('expirePaymentIntentNow', { path: { id }, body: {} }, options);
   }
 }
+
+/** The merchant's fraud thresholds and block list. */
+export class Fraud extends Resource {
+  /** The thresholds a payment's score is decided at. */
+  retrieveSettings(options?: RequestOptions) {
+    return this.call('getFraudSettings', {}, options);
+  }
+  updateSettings(params: RequestBody<'updateFraudSettings'>, options?: RequestOptions) {
+    return this.call('updateFraudSettings', { body: params }, options);
+  }
+  /** Newest first; iterate it with `for await` to read every page, or await it for the first. */
+  listBlockList(params: QueryParams<'listBlockList'> = {}, options: RequestOptions = {}) {
+    return new PageList(this.transport, 'listBlockList', params, options);
+  }
+  /** Blocks a card fingerprint, an email or an IP address. */
+  block(params: RequestBody<'createBlockListEntry'>, options?: RequestOptions) {
+    return this.call('createBlockListEntry', { body: params }, options);
+  }
+  unblock(id: string, options?: RequestOptions) {
+    return this.call('deleteBlockListEntry', { path: { id } }, options);
+  }
+}

@@ -73,9 +73,20 @@ describe('the typed client over a scripted fetch', () => {
     await paygate.webhookDeliveries.retry('wd_1');
     await paygate.events.list({ type: 'payment.captured' });
     await paygate.events.retrieve('evt_1');
+    await paygate.fraud.retrieveSettings();
+    await paygate.fraud.updateSettings({ review_above: 40 });
+    await paygate.fraud.listBlockList();
+    await paygate.fraud.block({ type: 'email', value: 'tester@example.com' });
+    await paygate.fraud.unblock('bl_1');
 
     const called = sent.map((s) => `${s.method} ${new URL(s.url).pathname}`);
-    const expected = Object.values(OPERATIONS).map((op) => `${op.method} ${op.path.replace('{id}', ({ payments: 'pay_1', 'payment-intents': 'pi_1', transactions: 'txn_1', 'webhook-endpoints': 'we_1', 'webhook-deliveries': 'wd_1', events: 'evt_1' } as Record<string, string>)[op.path.split('/')[3] === 'test_helpers' ? op.path.split('/')[4]! : op.path.split('/')[3]!]!)}`);
+    // The id each call above passes, by the path's resource (under test_helpers/ and fraud/, the segment after).
+    const ids: Record<string, string> = { payments: 'pay_1', 'payment-intents': 'pi_1', transactions: 'txn_1', 'webhook-endpoints': 'we_1', 'webhook-deliveries': 'wd_1', events: 'evt_1', 'block-list': 'bl_1' };
+    const resourceOf = (path: string) => {
+      const segments = path.split('/');
+      return ['test_helpers', 'fraud'].includes(segments[3]!) ? segments[4]! : segments[3]!;
+    };
+    const expected = Object.values(OPERATIONS).map((op) => `${op.method} ${op.path.replace('{id}', ids[resourceOf(op.path)]!)}`);
     // A route added to the table (and so to the generated operations) without a client method fails here.
     expect(new Set(called)).toEqual(new Set(expected));
     expect(sent.find((s) => s.url.includes('/transactions?'))!.url).toBe('http://gw.test/api/v1/transactions?status=captured&limit=5');
