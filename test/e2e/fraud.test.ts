@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway.ts';
+import { visa } from '../support/cards.ts';
 import { UNTHROTTLED, card, expectError, onboardMerchant, paymentBody, type Answer } from './helpers.ts';
 
 let gateway: GatewayProcess;
@@ -18,14 +19,6 @@ afterAll(async () => {
   await gateway?.stop();
   if (gateway) rmSync(gateway.dataDir, { recursive: true, force: true });
 });
-
-/** A Visa number that passes Luhn, a different one for each `n`. */
-function visa(n: number): string {
-  const body = `4242424${String(n).padStart(8, '0')}`;
-  const digits = [...body].map(Number).reverse();
-  const sum = digits.reduce((acc, d, i) => acc + (i % 2 === 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
 
 type Rule = { id: string; weight: number; reason: string };
 

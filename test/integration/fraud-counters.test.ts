@@ -5,6 +5,7 @@ import type { DynamoDbStore } from '../../shared/adapters/dynamodb/store.ts';
 import { createMerchant } from '../../shared/commands/merchants.ts';
 import { createPayment } from '../../shared/commands/payments.ts';
 import { ApiError } from '../../shared/domain/errors.ts';
+import { visa } from '../support/cards.ts';
 import { newPayment, testDependencies, type TestDependencies } from '../support/deps.ts';
 
 let deps: TestDependencies;
@@ -14,14 +15,6 @@ beforeAll(async () => {
   deps = await testDependencies();
   ({ merchant: { id: merchantId } } = await createMerchant(deps, 'Fraud Merchant'));
 });
-
-/** A Visa number that passes Luhn, a different one for each `n`. */
-function visa(n: number): string {
-  const body = `4242424${String(n).padStart(8, '0')}`;
-  const digits = [...body].map(Number);
-  const sum = digits.reverse().reduce((acc, d, i) => acc + (i % 2 === 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
 
 const card = (n: number) => ({ number: visa(n), expMonth: 12, expYear: 2030, cvv: '123' });
 const fingerprintOf = (n: number) => deps.vault.fingerprint(visa(n), merchantId);

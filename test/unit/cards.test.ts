@@ -1,19 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectBrand, luhnValid, normaliseCardNumber, validateCard, type CardInput } from '../../shared/domain/cards.ts';
+import { luhnCheckDigit } from '../support/cards.ts';
 import { apiErrorFrom } from './fixtures.ts';
-
-/** The Luhn check digit for `payload`, computed independently of the code under test. */
-function luhnCheckDigit(payload: string): string {
-  let sum = 0;
-  const digits = [...payload].reverse().map(Number);
-  digits.forEach((digit, i) => {
-    // The check digit will sit at position 0 from the right, so the payload's rightmost digit is doubled.
-    const doubled = i % 2 === 0 ? digit * 2 : digit;
-    sum += Math.floor(doubled / 10) + (doubled % 10);
-  });
-  return String((10 - (sum % 10)) % 10);
-}
 
 /** A Luhn-valid number of `length` digits starting with `prefix`. */
 function luhnNumber(prefix: string, length: number): string {
